@@ -1,0 +1,183 @@
+"""The offline answerer: picks the sentences that answer the question and cites them.
+
+Everything it says is copied from the cited passages (the exact span, then the sentence it
+stands in), so it cannot state anything the articles do not. It abstains when no sentence
+supports the question well enough, or when the question hinges on a name, place or year that
+the articles never mention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer.question import QuestionInfo
+from rag.answer.spans import AMOUNT, find_span, gap_span
+from rag.embedding import Embedder
+from rag.ingest import resolve_times, split_sentences, times_overlap
+from rag.lexical import stem, terms
+from rag.types import Citation, Passage
+
+ABSTAIN_TEXT = "Dazu finde ich in den Artikeln keine Angaben."
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved passage, scored as an answer to the question."""
+
+    passage: Passage
+    rank: int
+    start: int
+    end: int
+    text: str
+    score: float
+    span: str | None
+    time_notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An answer before timings are attached: text with [n] markers and its citations."""
+
+    text: str
+    short_answer: str | None
+    abstained: bool
+    citations: list[Citation]
+    support: float
+
+
+class ExtractiveAnswerer:
+    """Sentence selection by lexical, dense, time and answer-type evidence; exact spans by type."""
+
+    def __init__(self, embedder: Embedder, vocabulary: Callable[[], set[str]], threshold: float) -> None:
+        self._embedder = embedder
+        self._vocabulary = vocabulary
+        self.threshold = threshold
+
+    def candidates(self, q: QuestionInfo, passages: list[Passage]) -> list[Candidate]:
+        """All sentences of the passages, best first."""
+        vocabulary = self._vocabulary()
+        raw: list[tuple[Passage, int, int, int, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for rank, p in enumerate(passages, start=1):
+            for start, end in split_sentences(p.text):
+                sentence = p.text[start:end]
+                if (p.doc_id, sentence) in seen or len(sentence) < 15:
+                    continue
+                seen.add((p.doc_id, sentence))
+                raw.append((p, rank, start, end, sentence))
+        if not raw:
+            return []
+        query = self._embedder.embed_queries([q.text])[0]
+        dense = self._embedder.embed_passages([r[4] for r in raw]) @ query
+        weights = {t: 1.0 + min(len(t), 12) / 12 for t in q.terms}
+        total = sum(weights.values()) or 1.0
+        out = []
+        for (p, rank, start, end, sentence), cos in zip(raw, dense, strict=True):
+            mentions = resolve_times(sentence, p.date)
+            found = set(terms(sentence, vocabulary, [m.value for m in mentions]))
+            lexical = sum(w for t, w in weights.items() if t in found) / total
+            score = 0.45 * lexical + 0.55 * float(np.clip((cos - 0.72) / 0.2, 0.0, 1.0)) + 0.03 / rank
+            notes: tuple[str, ...] = ()
+            if q.times:
+                values = [m.value for m in mentions] or ([p.date] if p.date else [])
+                if any(times_overlap(a, b) for a in q.times for b in values):
+                    score += 0.15
+                    notes = tuple(
+                        f"„{m.text}“ = {m.value}" for m in mentions if m.text.strip() != m.value and not m.text.isdigit()
+                    )
+                elif any(re.fullmatch(r"\d{4}.*", v) for v in values):
+                    score -= 0.15
+            span = find_span(sentence, q)
+            if q.answer_type not in ("explanation", "other"):
+                score += 0.1 if span else -0.1
+            out.append(Candidate(p, rank, start, end, sentence, score, span, notes))
+        return sorted(out, key=lambda c: c.score, reverse=True)
+
+    def missing_focus(self, q: QuestionInfo, passages: list[Passage]) -> list[str]:
+        """Names, places and years of the question that neither the corpus nor the passages mention."""
+        vocabulary = self._vocabulary()
+        text = " ".join(p.text.lower() for p in passages)
+        times = [t for p in passages for t in (*p.times, *([p.date] if p.date else []))]
+        missing = []
+        for f in q.focus:
+            if re.fullmatch(r"\d{4}", f):
+                if f not in text and not any(times_overlap(f, t) for t in times):
+                    missing.append(f)
+            elif f not in text and not all(stem(w) in vocabulary for w in re.split(r"[\s-]+", f)):
+                missing.append(f)
+        return missing
+
+    def answer(self, q: QuestionInfo, passages: list[Passage]) -> Draft:
+        cands = self.candidates(q, passages)
+        missing = self.missing_focus(q, passages)
+        best = cands[0] if cands else None
+        if best is None or missing or best.score < self.threshold:
+            return Draft(abstain_text(passages), None, True, [], best.score if best else 0.0)
+        short = best.span or (gap_span(best.text, q) if q.answer_type == "other" else None)
+        cited: list[Candidate] = [best]
+        agreeing = _same_fact(best, cands)
+        if agreeing is not None:
+            cited.append(agreeing)
+        conflict = None if agreeing else _conflicting(best, cands, q)
+        if conflict is not None:
+            cited.append(conflict)
+        citations = [_citation(n, c) for n, c in enumerate(cited, start=1)]
+        lines = []
+        if short:
+            lines.append(f"{short[0].upper()}{short[1:]} [1].")
+        lines.append(f"„{best.text}“ [1]")
+        if best.time_notes:
+            lines.append(f"(Zeitbezug im Artikel vom {best.passage.date}: {'; '.join(best.time_notes)})")
+        if agreeing is not None:
+            lines.append(f"Ebenso berichtet „{agreeing.passage.title}“: „{agreeing.text}“ [2]")
+        if conflict is not None:
+            lines.append(f"Die Quellen weichen ab – „{conflict.passage.title}“ schreibt: „{conflict.text}“ [2]")
+        return Draft("\n\n".join(lines), short, False, citations, best.score)
+
+
+def abstain_text(passages: list[Passage]) -> str:
+    if not passages:
+        return ABSTAIN_TEXT
+    closest = "; ".join(f"„{p.title}“ ({p.date or 'ohne Datum'})" for p in passages[:2])
+    return f"{ABSTAIN_TEXT} Am nächsten kommen: {closest}."
+
+
+def _numbers(text: str) -> set[str]:
+    return {re.sub(r"[.\s]", "", m) for m in re.findall(r"\d[\d.\s]*\d|\d", text)}
+
+
+def _same_fact(best: Candidate, cands: list[Candidate]) -> Candidate | None:
+    """A sentence from another article that states the same span (a second source for one fact)."""
+    if not best.span:
+        return None
+    key = _numbers(best.span) or {best.span.lower()}
+    for c in cands[1:8]:
+        if c.passage.doc_id == best.passage.doc_id or c.score < best.score - 0.35:
+            continue
+        if c.span and ((_numbers(c.span) or {c.span.lower()}) & key):
+            return c
+    return None
+
+
+def _conflicting(best: Candidate, cands: list[Candidate], q: QuestionInfo) -> Candidate | None:
+    """A close runner-up from another article naming a different amount for the same question."""
+    if q.answer_type != "amount" or not best.span or not AMOUNT.search(best.span):
+        return None
+    for c in cands[1:5]:
+        if c.passage.doc_id in (best.passage.doc_id, *best.passage.duplicates) or c.score < best.score - 0.05:
+            continue
+        if c.span and AMOUNT.search(c.span) and not (_numbers(c.span) & _numbers(best.span)):
+            return c
+    return None
+
+
+def _citation(n: int, c: Candidate) -> Citation:
+    p = c.passage
+    return Citation(
+        n=n, doc_id=p.doc_id, title=p.title, date=p.date, source=p.source, quote=c.text, score=round(c.score, 4),
+        passage=p.text, quote_start=c.start, also_in=p.duplicates,
+    )

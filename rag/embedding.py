@@ -1,0 +1,75 @@
+"""Sentence embeddings through sentence-transformers, loaded once and shared."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.settings import DEFAULT_EMBEDDING_MODEL
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+_LOCK = threading.Lock()
+_LOADED: dict[str, Embedder] = {}
+
+
+class Embedder:
+    """L2-normalised query and passage vectors from one sentence-transformers model.
+
+    Models that define ``query``/``passage`` prompts (the e5 family) get them; others embed the
+    text as it is.
+    """
+
+    def __init__(self, model: SentenceTransformer, name: str) -> None:
+        self._model = model
+        self.name = name
+        self.dim = int(model.get_embedding_dimension())
+        prompts = model.prompts or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else None
+        self._encode_lock = threading.Lock()
+
+    def _encode(self, texts: Sequence[str], prompt: str | None, batch_size: int, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._encode_lock:  # torch on 2 cores: one batch at a time is fastest and safe
+            vectors = self._model.encode(
+                list(texts),
+                prompt_name=prompt,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_passages(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self._passage_prompt, batch_size, progress)
+
+    def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return self._encode(texts, self._query_prompt, batch_size, False)
+
+
+def resolve_model_path(name: str, cache_dir: Path) -> str:
+    """The folder or hub name that sentence-transformers loads for a configured model name."""
+    if name == DEFAULT_EMBEDDING_MODEL:
+        from rag.e5_model import ensure_e5_folder
+
+        return str(ensure_e5_folder(cache_dir / DEFAULT_EMBEDDING_MODEL))
+    return name
+
+
+def get_embedder(name: str, cache_dir: Path) -> Embedder:
+    """The process-wide embedder for ``name``; the model is loaded on first use only."""
+    with _LOCK:
+        if name not in _LOADED:
+            from sentence_transformers import SentenceTransformer
+
+            model = SentenceTransformer(resolve_model_path(name, cache_dir), device="cpu")
+            _LOADED[name] = Embedder(model, name)
+        return _LOADED[name]

@@ -1,0 +1,131 @@
+"""From files to a new index generation: parse, chunk, embed what changed, commit atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+from rag.embedding import Embedder
+from rag.ingest import IngestError, chunk_article, find_files, read_articles
+from rag.settings import Settings
+from rag.store import FileUpdate, Store
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did. ``errors`` holds one line per file that could not be read."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    n_chunks: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.errors)} failed; {self.n_chunks} chunks in the index "
+            f"({self.seconds:.1f} s)"
+        )
+
+
+def embedding_text(title: str, text: str) -> str:
+    """What gets embedded for a chunk: the article title gives every chunk its story's context."""
+    return f"{title}\n{text}" if title and not text.startswith(title) else text
+
+
+def add_files(
+    store: Store,
+    paths: Iterable[str | Path],
+    settings: Settings,
+    embedder: Embedder,
+    progress: bool = True,
+) -> tuple[Store, IndexReport]:
+    """Index new and changed files under ``paths``; unchanged files cost one hash each."""
+    started = time.perf_counter()
+    report = IndexReport()
+    files: list[Path] = []
+    for path in paths:
+        try:
+            files.extend(find_files([path]))
+        except IngestError as exc:
+            report.errors.append(str(exc))
+    known = store.file_hashes()
+    updates: list[FileUpdate] = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.errors.append(f"{path}: cannot read ({exc.strerror})")
+            continue
+        file_hash = hashlib.sha256(data).hexdigest()
+        if known.get(path.name) == file_hash:
+            report.unchanged.append(path.name)
+            continue
+        try:
+            articles = read_articles(path)
+        except IngestError as exc:
+            report.errors.append(str(exc))
+            continue
+        chunks = [chunk_article(a, settings.chunk_tokens, settings.chunk_overlap_tokens) for a in articles]
+        hashes = [hashlib.sha256(f"{a.title}\n{a.date}\n{a.body}".encode()).hexdigest() for a in articles]
+        updates.append(FileUpdate(path.name, file_hash, articles, chunks, [], hashes))
+        (report.updated if path.name in known else report.added).append(path.name)
+    if updates:
+        texts = [
+            embedding_text(a.title, c.text) for u in updates for a, cs in zip(u.articles, u.chunks) for c in cs
+        ]
+        if progress:
+            print(f"Embedding {len(texts)} chunks from {len(updates)} files …", flush=True)
+        vectors = embedder.embed_passages(texts, settings.embed_batch_size, progress=progress)
+        offset = 0
+        for u in updates:
+            for cs in u.chunks:
+                u.vectors.append(vectors[offset : offset + len(cs)])
+                offset += len(cs)
+        store = _commit(store, updates, [], settings, embedder)
+    report.n_chunks = store.n_chunks
+    report.seconds = time.perf_counter() - started
+    return store, report
+
+
+def remove_docs(
+    store: Store, names: Sequence[str], settings: Settings, embedder: Embedder
+) -> tuple[Store, IndexReport]:
+    """Remove documents by doc id, or all documents of a file by its file name."""
+    started = time.perf_counter()
+    report = IndexReport()
+    doomed: list[str] = []
+    for name in names:
+        ids = store.docs_of(name)
+        if ids:
+            doomed.extend(ids)
+            report.removed.extend(ids)
+        else:
+            report.errors.append(f"{name}: no such document in {store.root}")
+    if doomed:
+        store = _commit(store, [], doomed, settings, embedder)
+    report.n_chunks = store.n_chunks
+    report.seconds = time.perf_counter() - started
+    return store, report
+
+
+def _commit(
+    store: Store, updates: list[FileUpdate], removed: list[str], settings: Settings, embedder: Embedder
+) -> Store:
+    return store.commit(
+        updates,
+        removed,
+        model=embedder.name,
+        dim=embedder.dim,
+        chunking=(settings.chunk_tokens, settings.chunk_overlap_tokens),
+        duplicate_threshold=settings.duplicate_threshold,
+    )
+
+

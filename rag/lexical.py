@@ -1,0 +1,131 @@
+"""German lexical search: BM25 over Snowball stems, with compound parts and resolved times as terms.
+
+German glues nouns together ("Sicherheitsunterstützung"), so a question that says
+"Unterstützung" would miss the passage under plain BM25. Each long word is split against the
+corpus's own vocabulary into a head and a modifier ("sicherheits|unterstützung"), and both
+stems are indexed beside the whole word. A chunk's resolved times ("im vergangenen Jahr" in
+an April 2025 article → 2024) are indexed as extra terms, so a question naming 2024 finds it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+_WORD = re.compile(r"\w+(?:[-‑]\w+)*")
+_MIN_PART = 4
+_FUGEN = ("es", "s", "en", "n", "e")
+STOPWORDS = frozenset(
+    """
+    aber alle allem allen aller alles als also am an ander andere anderen auch auf aus bei beim bin bis
+    bisher bist da damit dann das dass dem den denn der des dessen die dies diese diesem diesen dieser dieses
+    doch dort du durch ein eine einem einen einer eines er es etwa euch für gegen gewesen habe haben hat hatte
+    hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer im in ins ist ja jede jedem jeden jeder
+    jedes jetzt kann kein keine können könnte man mehr mein mit muss nach nicht noch nun nur ob oder ohne
+    sehr sei seien sein seine seinem seinen seiner seit sich sie sind so soll sollen sollte sondern sowie über
+    um und uns unser unter vom von vor war waren was weil welche welchem welchen welcher welches wenn wer
+    werde werden wie wieder will wir wird wo wurde wurden zu zum zur zwar zwischen
+    wann warum wieso weshalb woher wohin womit wofür wieviel viel viele vielen laut
+    the a an of and or to in on for is are was were what who when where which how much many did does do
+    """.split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("german")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (hyphenated compounds kept whole), stop words removed."""
+    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
+
+
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def split_compound(word: str, vocabulary: set[str]) -> list[str]:
+    """Stems of the known parts of a German compound, longest known head first.
+
+    ``vocabulary`` holds stems of whole words seen in the corpus. Returns [] when no split is found.
+    """
+    for i in range(3, len(word) - _MIN_PART + 1):
+        head = stem(word[i:])
+        if len(head) < _MIN_PART or head not in vocabulary:
+            continue
+        modifier = word[:i]
+        for suffix in ("", *_FUGEN):
+            if suffix and not modifier.endswith(suffix):
+                continue
+            base = modifier[: len(modifier) - len(suffix)] if suffix else modifier
+            if len(base) >= 3 and stem(base) in vocabulary:
+                return [head, stem(base), *split_compound(base, vocabulary)]
+        return [head]
+    return []
+
+
+def terms(text: str, vocabulary: set[str] | None = None, times: Iterable[str] = ()) -> list[str]:
+    """Index terms of a text: stems, parts of hyphenated and glued compounds, and time values."""
+    out: list[str] = []
+    for w in words(text):
+        parts = [p for p in re.split(r"[-‑]", w) if p]
+        out.append(stem(w))
+        if len(parts) > 1:
+            out.extend(stem(p) for p in parts if p not in STOPWORDS)
+        if vocabulary is not None:
+            for p in parts:
+                if len(p) >= 2 * _MIN_PART:
+                    out.extend(split_compound(p, vocabulary))
+    for value in times:
+        out.extend(dict.fromkeys((value.lower(), value[:4])))
+    return out
+
+
+class LexicalIndex:
+    """BM25 over chunk terms; rebuilt as a whole on every write, saved with bm25s (no pickle)."""
+
+    def __init__(self, bm25: bm25s.BM25, ids: np.ndarray, vocabulary: set[str]) -> None:
+        self._bm25 = bm25
+        self._ids = ids
+        self.vocabulary = vocabulary
+
+    @classmethod
+    def build(cls, texts: Sequence[str], times: Sequence[Sequence[str]], ids: Sequence[int]) -> LexicalIndex:
+        vocabulary = {stem(w) for text in texts for w in words(text) if "-" not in w}
+        corpus = [terms(t, vocabulary, tm) for t, tm in zip(texts, times, strict=True)]
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus:
+            bm25.index(corpus, show_progress=False)
+        return cls(bm25, np.asarray(ids, dtype=np.int64), vocabulary)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if len(self._ids):
+            self._bm25.save(str(folder), show_progress=False)
+        np.save(folder / "chunk_ids.npy", self._ids, allow_pickle=False)
+        (folder / "compound_vocabulary.json").write_text(json.dumps(sorted(self.vocabulary)), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        ids = np.load(folder / "chunk_ids.npy", allow_pickle=False)
+        vocabulary = set(json.loads((folder / "compound_vocabulary.json").read_text(encoding="utf-8")))
+        bm25 = bm25s.BM25.load(str(folder), show_progress=False) if len(ids) else bm25s.BM25()
+        return cls(bm25, ids, vocabulary)
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score) pairs, best first; empty when no query term is in the corpus."""
+        known = self._bm25.vocab_dict if len(self._ids) else {}
+        q = [t for t in dict.fromkeys(terms(query, self.vocabulary)) if t in known]
+        if not q:
+            return []
+        k = min(k, len(self._ids))
+        docs, scores = self._bm25.retrieve([q], k=k, show_progress=False, n_threads=1)
+        return [(int(self._ids[d]), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]

@@ -1,0 +1,123 @@
+"""Hybrid retrieval: dense (FAISS) and German BM25 fused by reciprocal rank, time-aware, de-duplicated."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from rag.embedding import Embedder
+from rag.ingest import resolve_times, times_overlap
+from rag.settings import Settings
+from rag.store import Store
+from rag.types import Passage
+
+
+def question_times(question: str) -> list[str]:
+    """Absolute times a question names ("2024", "Dezember 2025", "im ersten Quartal 2025")."""
+    return sorted({m.value for m in resolve_times(question, None)})
+
+
+class HybridSearch:
+    """Ranks chunks for a question; the store is fetched per call so index updates show at once."""
+
+    def __init__(self, store: Callable[[], Store], embedder: Embedder, settings: Settings) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._settings = settings
+
+    def search(self, question: str, k: int | None = None) -> list[Passage]:
+        s = self._settings
+        k = k or s.top_k
+        store = self._store()
+        if store.n_chunks == 0:
+            return []
+        query = self._embedder.embed_queries([question])[0]
+        fused: dict[int, float] = {}
+        for weight, hits in (
+            (s.weight_dense, store.search_dense(query, s.k_dense)),
+            (s.weight_lexical, store.lexical.search(question, s.k_lexical)),
+        ):
+            for rank, (chunk_id, _score) in enumerate(hits, start=1):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (s.rrf_k + rank)
+        rows = store.chunks(list(fused))
+        wanted = question_times(question)
+        if wanted:
+            for chunk_id, row in rows.items():
+                times = [*row.chunk.times, *([row.date] if row.date else [])]
+                if any(times_overlap(w, t) for w in wanted for t in times):
+                    fused[chunk_id] += s.time_boost / (s.rrf_k + 1)
+        passages: list[Passage] = []
+        group_docs: dict[str, Passage] = {}
+        for chunk_id in sorted(fused, key=fused.__getitem__, reverse=True):
+            row = rows.get(chunk_id)
+            if row is None:
+                continue
+            first = group_docs.get(row.dup_group)
+            if first is not None and first.doc_id != row.chunk.doc_id:
+                if row.chunk.doc_id not in first.duplicates:
+                    merged = Passage(**{**asdict(first), "duplicates": (*first.duplicates, row.chunk.doc_id)})
+                    passages[passages.index(first)] = merged
+                    group_docs[row.dup_group] = merged
+                continue
+            passage = Passage(
+                chunk_id=row.chunk.chunk_id,
+                doc_id=row.chunk.doc_id,
+                title=row.title,
+                date=row.date,
+                source=row.source,
+                text=row.chunk.text,
+                start=row.chunk.start,
+                end=row.chunk.end,
+                score=fused[chunk_id],
+                times=row.chunk.times,
+            )
+            passages.append(passage)
+            group_docs.setdefault(row.dup_group, passage)
+            if len(passages) >= k:
+                break
+        return passages
+
+
+def to_document(p: Passage) -> Document:
+    """A LangChain Document whose metadata carries everything needed to cite the passage."""
+    return Document(
+        page_content=p.text,
+        id=p.chunk_id,
+        metadata={
+            "chunk_id": p.chunk_id,
+            "doc_id": p.doc_id,
+            "title": p.title,
+            "date": p.date,
+            "source": p.source,
+            "start": p.start,
+            "end": p.end,
+            "score": p.score,
+            "times": list(p.times),
+            "duplicates": list(p.duplicates),
+        },
+    )
+
+
+def from_document(d: Document) -> Passage:
+    m = d.metadata
+    return Passage(
+        chunk_id=m["chunk_id"], doc_id=m["doc_id"], title=m["title"], date=m["date"], source=m["source"],
+        text=d.page_content, start=m["start"], end=m["end"], score=m["score"], times=tuple(m["times"]),
+        duplicates=tuple(m["duplicates"]),
+    )
+
+
+class NewsRetriever(BaseRetriever):
+    """LangChain retriever over the hybrid search; ``k`` passages after duplicate collapse."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    search: HybridSearch
+    k: int = 5
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [to_document(p) for p in self.search.search(query, self.k)]
