@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     """Extra RRF mass, relative to a rank-1 hit, for passages whose resolved time matches the question."""
     top_k: int = 5
     """Passages handed to the answerer (after near-duplicates are collapsed)."""
-    duplicate_threshold: float = 0.93
-    """Cosine of mean article vectors above which two stories count as near-duplicates."""
+    duplicate_threshold: float = 0.915
+    """Mean best-match chunk cosine (both ways) above which two articles count as one story."""
 
     abstain_threshold: float = 0.35
     """Minimum answer-support score of the best sentence; below it the system abstains."""

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.lexical import LexicalIndex, split_compound, stem, terms
+
+TEXTS = [
+    "Im vergangenen Jahr hatten die Alliierten Sicherheitsunterstützung im Wert von rund 50 Milliarden Euro mobilisiert.",
+    "Zudem werde die Nato-Militärhilfekoordinierung über das Kommando in Wiesbaden fortgesetzt.",
+    "Der Generalsekretär forderte, das Ziel von 5 Milliarden Dollar zur Finanzierung der Ukraine einzuhalten.",
+    "Die Unterstützung für die Ukraine bleibt. Die Hilfe des Militärs wird koordiniert.",
+]
+
+
+def _index() -> LexicalIndex:
+    return LexicalIndex.build(TEXTS, [["2024"], [], [], []], [10, 11, 12, 13])
+
+
+def test_compound_is_split_against_corpus_vocabulary() -> None:
+    vocabulary = _index().vocabulary
+    assert split_compound("finanzierungsziel", vocabulary)[:2] == [stem("ziel"), stem("finanzierung")]
+    assert stem("unterstützung") in split_compound("sicherheitsunterstützung", vocabulary)
+    assert split_compound("weltmeisterschaft", vocabulary) == []
+
+
+def test_hyphenated_parts_and_times_become_terms() -> None:
+    found = terms("Nato-Außenminister", None, ["2025-Q1"])
+    assert {stem("nato"), stem("außenminister"), "2025-q1", "2025"} <= set(found)
+
+
+def test_part_of_compound_finds_the_passage() -> None:
+    hits = _index().search("Welches Finanzierungsziel?", 3)
+    assert hits[0][0] == 12
+
+
+def test_resolved_time_is_searchable() -> None:
+    hits = _index().search("Hilfe 2024", 4)
+    assert hits[0][0] == 10
+
+
+def test_unknown_words_find_nothing() -> None:
+    assert _index().search("Fußball Weltmeisterschaft", 3) == []
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    index = _index()
+    index.save(tmp_path / "lex")
+    loaded = LexicalIndex.load(tmp_path / "lex")
+    assert loaded.search("Wiesbaden", 2) == index.search("Wiesbaden", 2)
+    assert loaded.vocabulary == index.vocabulary
