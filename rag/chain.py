@@ -35,10 +35,7 @@ class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
     llm: LLMAnswerer | None = None
 
     def invoke(self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
-        answer = None
-        for answer in self.stream(input, config, **kwargs):
-            pass
-        assert answer is not None
+        *_, answer = self.stream(input, config, **kwargs)
         return answer
 
     def stream(self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Answer]:
@@ -54,10 +51,26 @@ class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
 
         def finish(text: str, short: str | None, abstained: bool, citations: list, final: bool) -> Answer:
             now = time.perf_counter()
-            timings = {"condense": (t1 - t0) * 1e3, "retrieve": (t2 - t1) * 1e3, "answer": (now - t2) * 1e3,
-                       "total": (now - t0) * 1e3} if final else {}
-            return Answer(question, text, short, abstained, citations, passages, standalone,
-                          {k: round(v, 1) for k, v in timings.items()})
+            timings = (
+                {
+                    "condense": (t1 - t0) * 1e3,
+                    "retrieve": (t2 - t1) * 1e3,
+                    "answer": (now - t2) * 1e3,
+                    "total": (now - t0) * 1e3,
+                }
+                if final
+                else {}
+            )
+            return Answer(
+                question,
+                text,
+                short,
+                abstained,
+                citations,
+                passages,
+                standalone,
+                {k: round(v, 1) for k, v in timings.items()},
+            )
 
         if self.llm is None:
             draft = self.extractive.answer(q, passages)

@@ -14,8 +14,13 @@ _FOLLOWUP_START = re.compile(
     r"und wo|und wann|what about|and)\b",
     re.IGNORECASE,
 )
-_LEAD = re.compile(r"^(und|aber|auch|was ist mit|wie ist es mit|wie sieht es (mit|bei|in)|what about|and)\s+", re.IGNORECASE)
-_QUESTION_WORD = re.compile(r"^(wer|wie|was|wann|wo|welche\w*|warum|wieso|weshalb|wozu|woher|wohin|who|what|when|where|how|which|why)\b", re.IGNORECASE)
+_LEAD = re.compile(
+    r"^(und|aber|auch|was ist mit|wie ist es mit|wie sieht es (mit|bei|in)|what about|and)\s+", re.IGNORECASE
+)
+_QUESTION_WORD = re.compile(
+    r"^(wer|wie|was|wann|wo|welche\w*|warum|wieso|weshalb|wozu|woher|wohin|who|what|when|where|how|which|why)\b",
+    re.IGNORECASE,
+)
 
 
 class Turn(TypedDict):

@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from rag.embedding import Embedder
 from rag.ingest import IngestError, chunk_article, find_files, read_articles
 from rag.settings import Settings
@@ -78,9 +77,7 @@ def add_files(
         updates.append(FileUpdate(path.name, file_hash, articles, chunks, [], hashes))
         (report.updated if path.name in known else report.added).append(path.name)
     if updates:
-        texts = [
-            embedding_text(a.title, c.text) for u in updates for a, cs in zip(u.articles, u.chunks) for c in cs
-        ]
+        texts = [embedding_text(a.title, c.text) for u in updates for a, cs in zip(u.articles, u.chunks) for c in cs]
         if progress:
             print(f"Embedding {len(texts)} chunks from {len(updates)} files …", flush=True)
         vectors = embedder.embed_passages(texts, settings.embed_batch_size, progress=progress)
@@ -127,5 +124,3 @@ def _commit(
         chunking=(settings.chunk_tokens, settings.chunk_overlap_tokens),
         duplicate_threshold=settings.duplicate_threshold,
     )
-
-

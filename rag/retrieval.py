@@ -106,8 +106,16 @@ def to_document(p: Passage) -> Document:
 def from_document(d: Document) -> Passage:
     m = d.metadata
     return Passage(
-        chunk_id=m["chunk_id"], doc_id=m["doc_id"], title=m["title"], date=m["date"], source=m["source"],
-        text=d.page_content, start=m["start"], end=m["end"], score=m["score"], times=tuple(m["times"]),
+        chunk_id=m["chunk_id"],
+        doc_id=m["doc_id"],
+        title=m["title"],
+        date=m["date"],
+        source=m["source"],
+        text=d.page_content,
+        start=m["start"],
+        end=m["end"],
+        score=m["score"],
+        times=tuple(m["times"]),
         duplicates=tuple(m["duplicates"]),
     )
 

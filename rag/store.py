@@ -161,9 +161,7 @@ class Store:
         groups: dict[str, list[str]] = {}
         for r in rows:
             groups.setdefault(r[5], []).append(r[0])
-        return [
-            DocInfo(r[0], r[1], r[2], r[3], r[6], r[4], tuple(d for d in groups[r[5]] if d != r[0])) for r in rows
-        ]
+        return [DocInfo(r[0], r[1], r[2], r[3], r[6], r[4], tuple(d for d in groups[r[5]] if d != r[0])) for r in rows]
 
     def article(self, doc_id: str) -> Article | None:
         rows = self._query(
@@ -180,7 +178,7 @@ class Store:
         for i in range(0, len(ids), 500):
             part = [int(x) for x in ids[i : i + 500]]
             rows = self._query(
-                "SELECT c.id, c.doc_id, c.seq, c.text, c.start, c.\"end\", c.n_tokens, c.times, d.title, d.date, "
+                'SELECT c.id, c.doc_id, c.seq, c.text, c.start, c."end", c.n_tokens, c.times, d.title, d.date, '
                 "d.source, d.dup_group FROM chunks c JOIN docs d ON d.doc_id = c.doc_id "
                 f"WHERE c.id IN ({','.join('?' * len(part))})",
                 part,
@@ -233,10 +231,10 @@ class Store:
                     vectors.remove_ids(np.asarray(gone, dtype=np.int64))
                 db.execute("DELETE FROM chunks WHERE doc_id=?", [doc_id])
                 db.execute("DELETE FROM docs WHERE doc_id=?", [doc_id])
-            for name, entry in list(files.items()):
+            for file, entry in list(files.items()):
                 entry["docs"] = [d for d in entry["docs"] if d not in stale]
                 if not entry["docs"]:
-                    del files[name]
+                    del files[file]
             for update in updates:
                 for article, chunks, vecs, content_hash in zip(
                     update.articles, update.chunks, update.vectors, update.hashes, strict=True
@@ -291,8 +289,19 @@ def _insert_article(
     group = _duplicate_group(db, vectors, vecs, duplicate_threshold) or article.doc_id
     db.execute(
         "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [article.doc_id, file, article.title, article.date, article.source, article.url, article.path,
-         article.body, json.dumps(article.extra, ensure_ascii=False), content_hash, group],
+        [
+            article.doc_id,
+            file,
+            article.title,
+            article.date,
+            article.source,
+            article.url,
+            article.path,
+            article.body,
+            json.dumps(article.extra, ensure_ascii=False),
+            content_hash,
+            group,
+        ],
     )
     ids = []
     for c in chunks:

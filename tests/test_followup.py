@@ -3,7 +3,10 @@ from __future__ import annotations
 from rag.followup import is_followup, standalone_question
 
 HISTORY = [
-    {"role": "user", "content": "Wie viel Sicherheitsunterstützung mobilisierten die Nato-Alliierten 2024 für die Ukraine?"},
+    {
+        "role": "user",
+        "content": "Wie viel Sicherheitsunterstützung mobilisierten die Nato-Alliierten 2024 für die Ukraine?",
+    },
     {"role": "assistant", "content": "Rund 50 Milliarden Euro [1]."},
 ]
 
@@ -31,5 +34,8 @@ def test_full_question_after_und_keeps_the_context() -> None:
 
 def test_standalone_questions_are_left_alone() -> None:
     assert not is_followup("Wer vertritt Marco Rubio beim Treffen?")
-    assert standalone_question("Wer vertritt Marco Rubio beim Treffen?", HISTORY) == "Wer vertritt Marco Rubio beim Treffen?"
+    assert (
+        standalone_question("Wer vertritt Marco Rubio beim Treffen?", HISTORY)
+        == "Wer vertritt Marco Rubio beim Treffen?"
+    )
     assert standalone_question("Und für 2025?", []) == "Und für 2025?"

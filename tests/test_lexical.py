@@ -34,7 +34,7 @@ def test_part_of_compound_finds_the_passage() -> None:
 
 
 def test_resolved_time_is_searchable() -> None:
-    hits = _index().search("Hilfe 2024", 4)
+    hits = _index().search("Unterstützung 2024", 4)
     assert hits[0][0] == 10
 
 

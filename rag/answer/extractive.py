@@ -87,7 +87,9 @@ class ExtractiveAnswerer:
                 if any(times_overlap(a, b) for a in q.times for b in values):
                     score += 0.15
                     notes = tuple(
-                        f"„{m.text}“ = {m.value}" for m in mentions if m.text.strip() != m.value and not m.text.isdigit()
+                        f"„{m.text}“ = {m.value}"
+                        for m in mentions
+                        if m.text.strip() != m.value and not m.text.isdigit()
                     )
                 elif any(re.fullmatch(r"\d{4}.*", v) for v in values):
                     score -= 0.15
@@ -107,8 +109,12 @@ class ExtractiveAnswerer:
             if re.fullmatch(r"\d{4}", f):
                 if f not in text and not any(times_overlap(f, t) for t in times):
                     missing.append(f)
-            elif f not in text and not all(stem(w) in vocabulary for w in re.split(r"[\s-]+", f)):
-                missing.append(f)
+            elif f in text:
+                continue
+            elif "-" in f and not any(stem(w) in vocabulary for w in f.split("-")):
+                missing.append(f)  # "Fußball-Weltmeisterschaft": no part of it occurs anywhere
+            elif "-" not in f and not all(stem(w) in vocabulary for w in f.split()):
+                missing.append(f)  # "Japan", "Olaf Scholz": every part of a name must occur
         return missing
 
     def answer(self, q: QuestionInfo, passages: list[Passage]) -> Draft:
@@ -178,6 +184,14 @@ def _conflicting(best: Candidate, cands: list[Candidate], q: QuestionInfo) -> Ca
 def _citation(n: int, c: Candidate) -> Citation:
     p = c.passage
     return Citation(
-        n=n, doc_id=p.doc_id, title=p.title, date=p.date, source=p.source, quote=c.text, score=round(c.score, 4),
-        passage=p.text, quote_start=c.start, also_in=p.duplicates,
+        n=n,
+        doc_id=p.doc_id,
+        title=p.title,
+        date=p.date,
+        source=p.source,
+        quote=c.text,
+        score=round(c.score, 4),
+        passage=p.text,
+        quote_start=c.start,
+        also_in=p.duplicates,
     )

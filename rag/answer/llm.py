@@ -55,8 +55,10 @@ class LLMAnswerer:
                 if chunk.choices and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
         except openai.APITimeoutError as exc:
-            raise LLMError(f"Das Sprachmodell unter {url} hat nicht innerhalb von "
-                           f"{self._settings.llm_timeout_s:.0f} s geantwortet.") from exc
+            raise LLMError(
+                f"Das Sprachmodell unter {url} hat nicht innerhalb von "
+                f"{self._settings.llm_timeout_s:.0f} s geantwortet."
+            ) from exc
         except openai.APIConnectionError as exc:
             raise LLMError(f"Das Sprachmodell unter {url} ist nicht erreichbar. Läuft der Server?") from exc
         except openai.APIStatusError as exc:
@@ -81,7 +83,7 @@ class LLMAnswerer:
             {"role": "user", "content": f"Verlauf:\n{turns}\n\nLetzte Frage: {question}"},
         ]
         text = "".join(self._chat(messages, 80)).strip().splitlines()
-        first = text[0].strip(" \"„“") if text else ""
+        first = text[0].strip(' "„“') if text else ""
         return first if 3 <= len(first) <= 300 else None
 
     def finalize(self, text: str, passages: Sequence[Passage]) -> Draft:
@@ -116,6 +118,14 @@ def _quote(n: int, p: Passage, answer: str, marker: int) -> Citation:
     spans = split_sentences(p.text) or [(0, len(p.text))]
     start, end = max(spans, key=lambda se: len(claim_terms & {stem(w) for w in words(p.text[se[0] : se[1]])}))
     return Citation(
-        n=n, doc_id=p.doc_id, title=p.title, date=p.date, source=p.source, quote=p.text[start:end],
-        score=round(p.score, 4), passage=p.text, quote_start=start, also_in=p.duplicates,
+        n=n,
+        doc_id=p.doc_id,
+        title=p.title,
+        date=p.date,
+        source=p.source,
+        quote=p.text[start:end],
+        score=round(p.score, 4),
+        passage=p.text,
+        quote_start=start,
+        also_in=p.duplicates,
     )

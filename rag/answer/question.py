@@ -20,30 +20,172 @@ _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
     ("place", r"^(wo|woher|wohin|von wo|in welche[rm]? (stadt|land|ort)|aus welche[rm]? (stadt|land)|where)\b"),
     ("list", r"^(welche|which)\b.*\b(länder|staaten|personen|politiker|unternehmen|parteien|städte)\b"),
     ("person", r"^(wer|wem|wen|von wem|mit wem|who|whom)\b"),
-    ("explanation", r"^(was sieht|warum|weshalb|wieso|wozu|worum|was (ist|war|bedeutet|plant|will|sieht)|why|what does)\b"),
+    (
+        "explanation",
+        r"^(was sieht|warum|weshalb|wieso|wozu|worum|was (ist|war|bedeutet|plant|will|sieht)|why|what does)\b",
+    ),
 ]
 
-_MONTHS = (
-    "januar februar märz april mai juni juli august september oktober november dezember quartal halbjahr "
-    "jahr jahres monat monats woche tag"
-).split()
+_MONTHS = [
+    "januar",
+    "februar",
+    "märz",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "dezember",
+    "quartal",
+    "halbjahr",
+    "jahr",
+    "jahres",
+    "monat",
+    "monats",
+    "woche",
+    "tag",
+]
 
 # Countries, capitals and organisations: a question that hinges on one of these cannot be
 # answered from articles that never mention it ("Wie viel Hilfe hat Japan zugesagt?").
 GAZETTEER = frozenset(
-    """
-    afghanistan ägypten albanien algerien argentinien armenien aserbaidschan äthiopien australien belarus
-    belgien bosnien brasilien bulgarien chile china dänemark deutschland estland finnland frankreich georgien
-    griechenland großbritannien indien indonesien irak iran irland island israel italien japan jemen jordanien
-    kanada kasachstan katar kenia kolumbien korea nordkorea südkorea kosovo kroatien kuba lettland libanon libyen
-    litauen luxemburg mali malta marokko mexiko moldau moldawien montenegro neuseeland niederlande nigeria
-    norwegen österreich pakistan palästina peru philippinen polen portugal rumänien russland saudi-arabien
-    schweden schweiz serbien singapur slowakei slowenien spanien südafrika sudan syrien taiwan thailand
-    tschechien tunesien türkei ukraine ungarn usa venezuela vietnam weißrussland zypern grönland
-    berlin paris london moskau kiew kyjiw washington peking tokio rom madrid warschau wien bern brüssel prag
-    budapest ankara teheran jerusalem washington genf straßburg
-    nato eu uno un g7 g20 opec who imf iwf weltbank ezb bundeswehr bundestag
-    """.split()
+    [
+        "afghanistan",
+        "ägypten",
+        "albanien",
+        "algerien",
+        "argentinien",
+        "armenien",
+        "aserbaidschan",
+        "äthiopien",
+        "australien",
+        "belarus",
+        "belgien",
+        "bosnien",
+        "brasilien",
+        "bulgarien",
+        "chile",
+        "china",
+        "dänemark",
+        "deutschland",
+        "estland",
+        "finnland",
+        "frankreich",
+        "georgien",
+        "griechenland",
+        "großbritannien",
+        "indien",
+        "indonesien",
+        "irak",
+        "iran",
+        "irland",
+        "island",
+        "israel",
+        "italien",
+        "japan",
+        "jemen",
+        "jordanien",
+        "kanada",
+        "kasachstan",
+        "katar",
+        "kenia",
+        "kolumbien",
+        "korea",
+        "nordkorea",
+        "südkorea",
+        "kosovo",
+        "kroatien",
+        "kuba",
+        "lettland",
+        "libanon",
+        "libyen",
+        "litauen",
+        "luxemburg",
+        "mali",
+        "malta",
+        "marokko",
+        "mexiko",
+        "moldau",
+        "moldawien",
+        "montenegro",
+        "neuseeland",
+        "niederlande",
+        "nigeria",
+        "norwegen",
+        "österreich",
+        "pakistan",
+        "palästina",
+        "peru",
+        "philippinen",
+        "polen",
+        "portugal",
+        "rumänien",
+        "russland",
+        "saudi-arabien",
+        "schweden",
+        "schweiz",
+        "serbien",
+        "singapur",
+        "slowakei",
+        "slowenien",
+        "spanien",
+        "südafrika",
+        "sudan",
+        "syrien",
+        "taiwan",
+        "thailand",
+        "tschechien",
+        "tunesien",
+        "türkei",
+        "ukraine",
+        "ungarn",
+        "usa",
+        "venezuela",
+        "vietnam",
+        "weißrussland",
+        "zypern",
+        "grönland",
+        "berlin",
+        "paris",
+        "london",
+        "moskau",
+        "kiew",
+        "kyjiw",
+        "washington",
+        "peking",
+        "tokio",
+        "rom",
+        "madrid",
+        "warschau",
+        "wien",
+        "bern",
+        "brüssel",
+        "prag",
+        "budapest",
+        "ankara",
+        "teheran",
+        "jerusalem",
+        "washington",
+        "genf",
+        "straßburg",
+        "nato",
+        "eu",
+        "uno",
+        "un",
+        "g7",
+        "g20",
+        "opec",
+        "who",
+        "imf",
+        "iwf",
+        "weltbank",
+        "ezb",
+        "bundeswehr",
+        "bundestag",
+    ]
 )
 
 
@@ -70,7 +212,9 @@ def analyse(question: str) -> QuestionInfo:
             answer_type = kind
             break
     terms = tuple(dict.fromkeys(stem(w) for w in words(q) if w not in _MONTHS))
-    return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(q)), tuple(sorted({m.value for m in resolve_times(q, None)})))
+    return QuestionInfo(
+        q, answer_type, terms, tuple(_focus_terms(q)), tuple(sorted({m.value for m in resolve_times(q, None)}))
+    )
 
 
 def _focus_terms(question: str) -> list[str]:

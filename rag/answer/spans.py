@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.question import AnswerType, QuestionInfo
+from rag.answer.question import QuestionInfo
 from rag.lexical import STOPWORDS, stem
 
 _NUMBER_WORDS = (
@@ -12,7 +12,9 @@ _NUMBER_WORDS = (
     "fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend"
 )
 _NUM = rf"(?:\d{{1,3}}(?:[.\u202f ]\d{{3}})+|\d+(?:,\d+)?|(?:{_NUMBER_WORDS})\w*)"
-_QUAL = r"(?:(?:mehr als|weniger als|über|rund|etwa|knapp|fast|insgesamt|bis zu|mindestens|höchstens|weitere|gut|ca\.)\s+)?"
+_QUAL = (
+    r"(?:(?:mehr als|weniger als|über|rund|etwa|knapp|fast|insgesamt|bis zu|mindestens|höchstens|weitere|gut|ca\.)\s+)?"
+)
 _SCALE = r"(?:Milliarden|Millionen|Billionen|Mrd\.|Mio\.|Tausend)"
 _CURRENCY = r"(?:US-Dollar|Dollar|Euro|€|\$|Franken|Pfund|Rubel|Yen|Prozent|%)"
 AMOUNT = re.compile(rf"{_QUAL}{_NUM}(?:[\s-]*{_SCALE})?[\s-]*{_CURRENCY}(?:-\w+)?", re.IGNORECASE)
@@ -26,12 +28,16 @@ _DATE = re.compile(
 )
 _NAME = re.compile(r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?\s+){1,2}[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]\w+)?\b")
 _PLACE = re.compile(r"\b(?:in|aus|nach|von)\s+((?:Den|Der|Die|Le|La|Los|New|San|Bad)?\s?[A-ZÄÖÜ][\w-]+)")
-_LIST = re.compile(r"\b[A-ZÄÖÜ][\w-]+(?:,\s+(?:der\s+|die\s+|das\s+)?[A-ZÄÖÜ][\w-]+)*,?\s+(?:und|sowie|oder)\s+(?:der\s+|die\s+|das\s+)?[A-ZÄÖÜ][\w-]+")
+_LIST = re.compile(
+    r"\b[A-ZÄÖÜ][\w-]+(?:,\s+(?:der\s+|die\s+|das\s+)?[A-ZÄÖÜ][\w-]+)*,?\s+(?:und|sowie|oder)\s+(?:der\s+|die\s+|das\s+)?[A-ZÄÖÜ][\w-]+"
+)
 _QUOTED = re.compile(r"[\"„“»]([^\"„“»«]{3,80})[\"“”«]")
 _ACRONYM = re.compile(r"\(([A-Z]{2,6})\)")
 
 # Capitalised words that start names' neighbours but are no names themselves.
-_NOT_NAMES = frozenset({"der", "die", "das", "ein", "eine", "dies", "diese", "zudem", "auch", "laut", "nach", "am", "im"})
+_NOT_NAMES = frozenset(
+    {"der", "die", "das", "ein", "eine", "dies", "diese", "zudem", "auch", "laut", "nach", "am", "im"}
+)
 
 
 def _known(token: str, q: QuestionInfo) -> bool:
@@ -81,15 +87,13 @@ def _date(s: str, q: QuestionInfo) -> str | None:
 def _person(s: str, q: QuestionInfo) -> str | None:
     lst = _list(s, q)
     names = [
-        m.group(0) for m in _NAME.finditer(s)
+        " ".join(m.group(0).split()[-2:])  # "Stellvertreter Christopher Landau": a role before the name
+        for m in _NAME.finditer(s)
         if m.group(0).split()[0].lower() not in _NOT_NAMES and not all(_known(t, q) for t in m.group(0).split())
     ]
     if lst and sum(1 for n in names if n in lst) >= 2:
         return lst
-    if names:
-        return names[0]
-    caps = [w for w in re.findall(r"\b[A-ZÄÖÜ][a-zäöüß]{2,}\b", s) if not _known(w, q) and w.lower() not in STOPWORDS]
-    return caps[0] if caps else None
+    return names[0] if names else None
 
 
 def _place(s: str, q: QuestionInfo) -> str | None:
@@ -132,4 +136,4 @@ def gap_span(sentence: str, q: QuestionInfo, max_words: int = 8) -> str:
     run = tokens[best[0] : best[1]]
     while run and re.sub(r"\W", "", run[0].lower()) in STOPWORDS:
         run = run[1:]
-    return " ".join(run[:max_words]).strip(" ,.;:\"„“")
+    return " ".join(run[:max_words]).strip(' ,.;:"„“')

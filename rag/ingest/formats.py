@@ -29,8 +29,10 @@ def find_files(paths: Iterable[str | Path]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             found.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in SUPPORTED
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif path.is_file():
@@ -97,8 +99,17 @@ def _markdown(path: Path, text: str) -> list[Article]:
         return []
     article = parse_news_text(body, path.name)[0]
     date = normalize_date(meta["date"]) if meta.get("date") else article.date
-    return [Article(path.name, title or article.title, article.body, date, meta.get("source") or article.source,
-                    meta.get("url"), extra=article.extra)]
+    return [
+        Article(
+            path.name,
+            title or article.title,
+            article.body,
+            date,
+            meta.get("source") or article.source,
+            meta.get("url"),
+            extra=article.extra,
+        )
+    ]
 
 
 def _html(path: Path, html: str) -> list[Article]:
@@ -107,8 +118,16 @@ def _html(path: Path, html: str) -> list[Article]:
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, as_dict=True)
     if not doc or not (doc.get("text") or "").strip():
         raise IngestError(path, "no main text found in the HTML page")
-    return [Article(path.name, doc.get("title") or path.stem, doc["text"].strip(),
-                    normalize_date(doc.get("date") or ""), doc.get("sitename") or doc.get("hostname"), doc.get("url"))]
+    return [
+        Article(
+            path.name,
+            doc.get("title") or path.stem,
+            doc["text"].strip(),
+            normalize_date(doc.get("date") or ""),
+            doc.get("sitename") or doc.get("hostname"),
+            doc.get("url"),
+        )
+    ]
 
 
 def _pdf(path: Path, data: bytes) -> list[Article]:
@@ -128,8 +147,9 @@ def _pdf(path: Path, data: bytes) -> list[Article]:
     if not text:
         raise IngestError(path, "the PDF has no extractable text (scanned images?)")
     article = parse_news_text(text, path.name)[0]
-    return [Article(path.name, meta_title or article.title, article.body, article.date, article.source,
-                    extra=article.extra)]
+    return [
+        Article(path.name, meta_title or article.title, article.body, article.date, article.source, extra=article.extra)
+    ]
 
 
 def _jsonl(path: Path, text: str) -> list[Article]:

@@ -29,8 +29,46 @@ _TEASER_TAIL = re.compile(
 )
 _SECTION = re.compile(r"^[A-ZÄÖÜ][\wäöüß-]+(?:,\s*[A-ZÄÖÜ][\wäöüß-]+){0,4}$")
 _FUNCTION_WORDS = frozenset(
-    "Die Der Das Den Dem Des Ein Eine Einen Einem Im Am Nach Mit Bei Laut Seit Es Er Sie Wie Auch Zudem "
-    "In Vor Für Nachdem Während Wegen Trotz Um Bis Als Wenn Dass Damit Doch Aber".split()
+    [
+        "Die",
+        "Der",
+        "Das",
+        "Den",
+        "Dem",
+        "Des",
+        "Ein",
+        "Eine",
+        "Einen",
+        "Einem",
+        "Im",
+        "Am",
+        "Nach",
+        "Mit",
+        "Bei",
+        "Laut",
+        "Seit",
+        "Es",
+        "Er",
+        "Sie",
+        "Wie",
+        "Auch",
+        "Zudem",
+        "In",
+        "Vor",
+        "Für",
+        "Nachdem",
+        "Während",
+        "Wegen",
+        "Trotz",
+        "Um",
+        "Bis",
+        "Als",
+        "Wenn",
+        "Dass",
+        "Damit",
+        "Doch",
+        "Aber",
+    ]
 )
 
 
@@ -61,7 +99,7 @@ def derive_title(body: str, limit: int = 120) -> str:
 
 
 def _is_tag_line(line: str) -> bool:
-    """"Antony Blinken USA Mark Rutte NATO": keywords, every word capitalised, no punctuation."""
+    """ "Antony Blinken USA Mark Rutte NATO": keywords, every word capitalised, no punctuation."""
     tokens = line.split()
     return 3 <= len(tokens) <= 15 and not re.search(r"[.,:;!?\"„“()]", line) and all(t[0].isupper() for t in tokens)
 
@@ -165,6 +203,7 @@ def parse_news_text(text: str, doc_id: str) -> list[Article]:
         if m.group("time"):
             teaser_extra["time"] = m.group("time")
         teaser_id = f"{doc_id}#{len(articles)}"
-        articles.append(Article(teaser_id, teaser_title, teaser_body, normalize_date(m.group("date")), source,
-                                extra=teaser_extra))
+        articles.append(
+            Article(teaser_id, teaser_title, teaser_body, normalize_date(m.group("date")), source, extra=teaser_extra)
+        )
     return articles

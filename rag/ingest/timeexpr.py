@@ -15,8 +15,19 @@ import re
 from rag.types import TimeMention
 
 MONTHS = {
-    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "april": 4, "mai": 5, "juni": 6, "juli": 7,
-    "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12,
+    "januar": 1,
+    "jänner": 1,
+    "februar": 2,
+    "märz": 3,
+    "april": 4,
+    "mai": 5,
+    "juni": 6,
+    "juli": 7,
+    "august": 8,
+    "september": 9,
+    "oktober": 10,
+    "november": 11,
+    "dezember": 12,
 }
 _WEEKDAYS = {"montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5, "sonntag": 6}
 _ORDINAL = {"ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "1.": 1, "2.": 2, "3.": 3, "4.": 4}
@@ -130,8 +141,11 @@ def _weekday(m: re.Match[str], r: _Ref) -> str | None:
 
 
 _PATTERNS: list[tuple[re.Pattern[str], object]] = [
-    (rf"(?:in den|im|in der) (?:ersten (?P<months_n>drei|sechs) monate[n]?|(?P<ord>ersten|zweiten|dritten|vierten|[1-4]\.) (?:quartal|vierteljahr))"
-     rf" (?:(?P<rel>{_THIS}|{_LAST}|{_NEXT})|(?:des jahres )?(?P<y>{_YEAR}))", _quarter_rel),
+    (
+        rf"(?:in den|im|in der) (?:ersten (?P<months_n>drei|sechs) monate[n]?|(?P<ord>ersten|zweiten|dritten|vierten|[1-4]\.) (?:quartal|vierteljahr))"
+        rf" (?:(?P<rel>{_THIS}|{_LAST}|{_NEXT})|(?:des jahres )?(?P<y>{_YEAR}))",
+        _quarter_rel,
+    ),
     (rf"(?:im )?(?P<ord>ersten|zweiten|dritten|vierten|[1-4]\.) quartal (?P<y>{_YEAR})", _quarter),
     (rf"(?P<d>\d{{1,2}})\.(?P<mo>\d{{1,2}})\.(?P<y>{_YEAR})\b", _numeric_date),
     (rf"(?P<y>{_YEAR})-(?P<mo>\d\d)-(?P<d>\d\d)\b", _numeric_date),

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from rag.ingest import chunk_article
+from rag.store import FileUpdate, Store, StoreError
+from rag.types import Article
+
+DIM = 8
+
+
+def _update(name: str, text: str, seed: int) -> FileUpdate:
+    article = Article(name, f"Titel {name}", text, "2025-04")
+    chunks = chunk_article(article, 40, 10)
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(len(chunks), DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return FileUpdate(name, f"hash-{name}-{seed}", [article], [chunks], [vectors], [f"h{seed}"])
+
+
+def _commit(store: Store, updates: list[FileUpdate], removed: list[str] = ()) -> Store:  # type: ignore[assignment]
+    return store.commit(updates, list(removed), model="test-model", dim=DIM, chunking=(40, 10), duplicate_threshold=0.99)
+
+
+def _consistent(store: Store) -> None:
+    """FAISS, SQLite and BM25 hold the same chunks."""
+    ids = [i for d in store.documents() for i in range(d.n_chunks)]
+    assert store.n_chunks == len(ids) == store.lexical._ids.size
+
+
+TEXT_A = "Die Nato sagte 50 Milliarden Euro zu. Im vergangenen Jahr war es weniger. Rutte lobte die Alliierten."
+TEXT_B = "Russland verliert monatlich 20.000 Soldaten. Das sagte Rutte am Mittwoch in Brüssel."
+
+
+def test_add_update_remove_round_trip(tmp_path: Path) -> None:
+    store = _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1), _update("b.txt", TEXT_B, 2)])
+    reopened = Store.open(tmp_path)
+    assert [d.doc_id for d in reopened.documents()] == ["a.txt", "b.txt"]
+    assert reopened.file_hashes() == {"a.txt": "hash-a.txt-1", "b.txt": "hash-b.txt-2"}
+    _consistent(reopened)
+    assert reopened.lexical.search("Soldaten", 3)[0][0] in reopened.chunks([h[0] for h in reopened.lexical.search("Soldaten", 3)])
+
+    updated = _commit(reopened, [_update("a.txt", TEXT_B + " Neu: Wiesbaden.", 3)])
+    assert updated.file_hashes()["a.txt"] == "hash-a.txt-3"
+    assert "Wiesbaden" in updated.article("a.txt").body  # type: ignore[union-attr]
+    _consistent(updated)
+
+    removed = _commit(updated, [], ["b.txt"])
+    assert [d.doc_id for d in removed.documents()] == ["a.txt"]
+    assert "b.txt" not in removed.file_hashes()
+    _consistent(removed)
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith("gen-")]) == 1
+
+
+def test_dense_search_finds_the_stored_vector(tmp_path: Path) -> None:
+    update = _update("a.txt", TEXT_A, 1)
+    store = _commit(Store.open(tmp_path), [update])
+    hits = store.search_dense(update.vectors[0][0], 1)
+    row = store.chunks([hits[0][0]])[hits[0][0]]
+    assert row.chunk.seq == 0 and hits[0][1] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_failed_write_leaves_the_previous_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1)])
+
+    def broken_write(index: faiss.Index, path: str) -> None:
+        Path(path).write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(faiss, "write_index", broken_write)
+    with pytest.raises(OSError):
+        _commit(store, [_update("b.txt", TEXT_B, 2)])
+    monkeypatch.undo()
+    survivor = Store.open(tmp_path)
+    assert [d.doc_id for d in survivor.documents()] == ["a.txt"]
+    _consistent(survivor)
+    after = _commit(survivor, [_update("b.txt", TEXT_B, 2)])  # the next writer clears the debris
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
+    assert len(after.documents()) == 2
+
+
+def test_index_from_another_model_is_refused(tmp_path: Path) -> None:
+    store = _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1)])
+    with pytest.raises(StoreError, match="test-model"):
+        store.check_model("other-model", 40, 10)
+    with pytest.raises(StoreError, match="40 tokens"):
+        store.check_model("test-model", 80, 10)
+
+
+def test_damaged_manifest_is_reported(tmp_path: Path) -> None:
+    _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1)])
+    folder = tmp_path / (tmp_path / "CURRENT").read_text()
+    (folder / "manifest.json").write_text("{")
+    with pytest.raises(StoreError, match="damaged"):
+        Store.open(tmp_path)
+
+
+@pytest.mark.slow
+def test_killing_rag_index_at_any_moment_keeps_a_complete_index(tmp_path: Path) -> None:
+    """SIGKILL `rag index` at several moments; the index always opens with the old or the new content."""
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    first, rest = tmp_path / "first", tmp_path / "rest"
+    first.mkdir()
+    rest.mkdir()
+    files = sorted(seeds.iterdir())
+    (first / files[0].name).write_bytes(files[0].read_bytes())
+    for f in files[1:]:
+        (rest / f.name).write_bytes(f.read_bytes())
+    index = tmp_path / "index"
+    cmd = [sys.executable, "-m", "rag.cli", "index", "--index", str(index)]
+    subprocess.run([*cmd, str(first)], check=True, capture_output=True)
+    old = {d.doc_id for d in Store.open(index).documents()}
+    start = time.perf_counter()
+    subprocess.run([*cmd, str(rest)], check=True, capture_output=True, cwd=tmp_path)
+    full_run = time.perf_counter() - start
+    for f in rest.iterdir():  # touch the content so every run has work to do again
+        f.write_bytes(f.read_bytes() + b"\n")
+    outcomes = set()
+    for fraction in (0.2, 0.5, 0.8, 0.9, 0.95, 0.99):
+        proc = subprocess.Popen([*cmd, str(rest)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+        time.sleep(full_run * fraction)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        store = Store.open(index)
+        docs = {d.doc_id for d in store.documents()}
+        assert docs == old or docs >= old | {f.name for f in rest.iterdir()}
+        _consistent(store)
+        manifest = json.loads((index / (index / "CURRENT").read_text() / "manifest.json").read_text())
+        assert manifest["n_chunks"] == store.n_chunks
+        outcomes.add(len(docs))
+    final = subprocess.run([*cmd, str(rest)], capture_output=True, text=True, cwd=tmp_path)
+    assert final.returncode == 0, final.stderr
+    assert len(Store.open(index).documents()) == 7
