@@ -29,7 +29,9 @@ def _update(name: str, text: str, seed: int) -> FileUpdate:
 
 
 def _commit(store: Store, updates: list[FileUpdate], removed: list[str] = ()) -> Store:  # type: ignore[assignment]
-    return store.commit(updates, list(removed), model="test-model", dim=DIM, chunking=(40, 10), duplicate_threshold=0.99)
+    return store.commit(
+        updates, list(removed), model="test-model", dim=DIM, chunking=(40, 10), duplicate_threshold=0.99
+    )
 
 
 def _consistent(store: Store) -> None:
@@ -43,12 +45,14 @@ TEXT_B = "Russland verliert monatlich 20.000 Soldaten. Das sagte Rutte am Mittwo
 
 
 def test_add_update_remove_round_trip(tmp_path: Path) -> None:
-    store = _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1), _update("b.txt", TEXT_B, 2)])
+    _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1), _update("b.txt", TEXT_B, 2)])
     reopened = Store.open(tmp_path)
     assert [d.doc_id for d in reopened.documents()] == ["a.txt", "b.txt"]
     assert reopened.file_hashes() == {"a.txt": "hash-a.txt-1", "b.txt": "hash-b.txt-2"}
     _consistent(reopened)
-    assert reopened.lexical.search("Soldaten", 3)[0][0] in reopened.chunks([h[0] for h in reopened.lexical.search("Soldaten", 3)])
+    assert reopened.lexical.search("Soldaten", 3)[0][0] in reopened.chunks(
+        [h[0] for h in reopened.lexical.search("Soldaten", 3)]
+    )
 
     updated = _commit(reopened, [_update("a.txt", TEXT_B + " Neu: Wiesbaden.", 3)])
     assert updated.file_hashes()["a.txt"] == "hash-a.txt-3"

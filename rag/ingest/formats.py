@@ -115,8 +115,9 @@ def _markdown(path: Path, text: str) -> list[Article]:
 def _html(path: Path, html: str) -> list[Article]:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, as_dict=True)
-    if not doc or not (doc.get("text") or "").strip():
+    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    doc = extracted.as_dict() if extracted is not None else {}
+    if not (doc.get("text") or "").strip():
         raise IngestError(path, "no main text found in the HTML page")
     return [
         Article(
