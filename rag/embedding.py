@@ -28,7 +28,7 @@ class Embedder:
     def __init__(self, model: SentenceTransformer, name: str) -> None:
         self._model = model
         self.name = name
-        self.dim = int(model.get_embedding_dimension())
+        self.dim = int(model.get_embedding_dimension() or 0)
         prompts = model.prompts or {}
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = "passage" if "passage" in prompts else None

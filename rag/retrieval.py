@@ -47,8 +47,8 @@ class HybridSearch:
         rows = store.chunks(list(fused))
         wanted = question_times(question)
         if wanted:
-            for chunk_id, row in rows.items():
-                times = [*row.chunk.times, *([row.date] if row.date else [])]
+            for chunk_id, stored in rows.items():
+                times = [*stored.chunk.times, *([stored.date] if stored.date else [])]
                 if any(times_overlap(w, t) for w in wanted for t in times):
                     fused[chunk_id] += s.time_boost / (s.rrf_k + 1)
         passages: list[Passage] = []

@@ -95,7 +95,7 @@ class Store:
         self._db_lock = threading.Lock()
         if folder is None:
             self._db = _new_db(":memory:")
-            self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(int(manifest.get("dim") or 1)))
+            self.vectors: faiss.Index = faiss.IndexIDMap2(faiss.IndexFlatIP(int(manifest.get("dim") or 1)))
             self.lexical = LexicalIndex.build([], [], [])
         else:
             self._db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
@@ -218,7 +218,7 @@ class Store:
                 db = sqlite3.connect(db_path)
             else:
                 db = _new_db(str(db_path))
-            vectors = faiss.clone_index(self.vectors) if self.folder is not None else None
+            vectors: faiss.Index | None = faiss.clone_index(self.vectors) if self.folder is not None else None
             if vectors is None or vectors.d != dim:
                 vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
             files = {name: dict(entry) for name, entry in self.manifest["files"].items()}
@@ -228,7 +228,7 @@ class Store:
             for doc_id in stale:
                 gone = [r[0] for r in db.execute("SELECT id FROM chunks WHERE doc_id=?", [doc_id])]
                 if gone:
-                    vectors.remove_ids(np.asarray(gone, dtype=np.int64))
+                    vectors.remove_ids(np.asarray(gone, dtype=np.int64))  # type: ignore[arg-type]
                 db.execute("DELETE FROM chunks WHERE doc_id=?", [doc_id])
                 db.execute("DELETE FROM docs WHERE doc_id=?", [doc_id])
             for file, entry in list(files.items()):

@@ -52,8 +52,8 @@ class LLMAnswerer:
                 max_tokens=max_tokens,
             )
             for chunk in stream:
-                if chunk.choices and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+                if chunk.choices and chunk.choices[0].delta.content:  # type: ignore[union-attr]
+                    yield chunk.choices[0].delta.content  # type: ignore[union-attr]
         except openai.APITimeoutError as exc:
             raise LLMError(
                 f"Das Sprachmodell unter {url} hat nicht innerhalb von "

@@ -116,7 +116,7 @@ def _html(path: Path, html: str) -> list[Article]:
     import trafilatura
 
     extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
-    doc = extracted.as_dict() if extracted is not None else {}
+    doc = extracted.as_dict() if extracted is not None and not isinstance(extracted, dict) else (extracted or {})
     if not (doc.get("text") or "").strip():
         raise IngestError(path, "no main text found in the HTML page")
     return [

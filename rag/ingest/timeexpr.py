@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from rag.types import TimeMention
 
@@ -39,9 +40,10 @@ _NEXT = r"(?:im|des) (?:kommenden|nächsten|folgenden) jahr(?:es)?|nächstes jah
 
 # (pattern, resolver). Resolvers get the match and the reference date parts; None = unresolvable.
 _Ref = tuple[int | None, int | None, int | None]
+_Resolver = Callable[[re.Match[str], _Ref], str | None]
 
 
-def _year_rel(offset: int):  # type: ignore[no-untyped-def]
+def _year_rel(offset: int) -> _Resolver:
     return lambda m, r: str(r[0] + offset) if r[0] else None
 
 
@@ -103,7 +105,7 @@ def _month_year(m: re.Match[str], r: _Ref) -> str:
     return f"{m.group('y')}-{MONTHS[m.group('m').lower()]:02d}"
 
 
-def _month_rel(offset: int):  # type: ignore[no-untyped-def]
+def _month_rel(offset: int) -> _Resolver:
     def resolve(m: re.Match[str], r: _Ref) -> str | None:
         if r[0] is None or r[1] is None:
             return None
@@ -113,7 +115,7 @@ def _month_rel(offset: int):  # type: ignore[no-untyped-def]
     return resolve
 
 
-def _day_rel(offset: int):  # type: ignore[no-untyped-def]
+def _day_rel(offset: int) -> _Resolver:
     def resolve(m: re.Match[str], r: _Ref) -> str | None:
         if None in r:
             return None
@@ -122,7 +124,7 @@ def _day_rel(offset: int):  # type: ignore[no-untyped-def]
     return resolve
 
 
-def _week_rel(offset: int):  # type: ignore[no-untyped-def]
+def _week_rel(offset: int) -> _Resolver:
     def resolve(m: re.Match[str], r: _Ref) -> str | None:
         if None in r:
             return None
@@ -140,7 +142,7 @@ def _weekday(m: re.Match[str], r: _Ref) -> str | None:
     return (day - dt.timedelta(days=back)).isoformat()
 
 
-_PATTERNS: list[tuple[re.Pattern[str], object]] = [
+_PATTERNS: list[tuple[str, _Resolver]] = [
     (
         rf"(?:in den|im|in der) (?:ersten (?P<months_n>drei|sechs) monate[n]?|(?P<ord>ersten|zweiten|dritten|vierten|[1-4]\.) (?:quartal|vierteljahr))"
         rf" (?:(?P<rel>{_THIS}|{_LAST}|{_NEXT})|(?:des jahres )?(?P<y>{_YEAR}))",
@@ -190,7 +192,7 @@ def resolve_times(text: str, ref_date: str | None) -> list[TimeMention]:
     for start, end, m, resolver in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
         if any(start < e and s < end for s, e in taken):
             continue
-        value = resolver(m, ref)  # type: ignore[operator]
+        value = resolver(m, ref)
         if value:
             taken.append((start, end))
             found.append(TimeMention(start, end, text[start:end], value))
@@ -208,14 +210,14 @@ def time_interval(value: str) -> tuple[dt.date, dt.date]:
     if m := re.fullmatch(r"(\d{4})-W(\d\d)", value):
         first = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
         return first, first + dt.timedelta(days=6)
-    y, mo, d = parse_ref(value)
-    if y is None:
+    year, mo, d = parse_ref(value)
+    if year is None:
         raise ValueError(f"not a time value: {value!r}")
     if mo is None:
-        return dt.date(y, 1, 1), dt.date(y, 12, 31)
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
     if d is None:
-        return dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1])
-    return dt.date(y, mo, d), dt.date(y, mo, d)
+        return dt.date(year, mo, 1), dt.date(year, mo, calendar.monthrange(year, mo)[1])
+    return dt.date(year, mo, d), dt.date(year, mo, d)
 
 
 def times_overlap(a: str, b: str) -> bool:
