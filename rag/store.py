@@ -24,6 +24,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from rag import vectors as vector_index
 from rag.lexical import LexicalIndex
 from rag.types import Article, Chunk
 
@@ -95,11 +96,11 @@ class Store:
         self._db_lock = threading.Lock()
         if folder is None:
             self._db = _new_db(":memory:")
-            self.vectors: faiss.Index = faiss.IndexIDMap2(faiss.IndexFlatIP(int(manifest.get("dim") or 1)))
+            self.vectors: faiss.Index = vector_index.empty(int(manifest.get("dim") or 1))
             self.lexical = LexicalIndex.build([], [], [])
         else:
             self._db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
-            self.vectors = faiss.read_index(str(folder / "vectors.faiss"))
+            self.vectors = vector_index.tune(faiss.read_index(str(folder / "vectors.faiss")))
             self.lexical = LexicalIndex.load(folder / "lexical")
 
     @classmethod
@@ -220,7 +221,7 @@ class Store:
                 db = _new_db(str(db_path))
             vectors: faiss.Index | None = faiss.clone_index(self.vectors) if self.folder is not None else None
             if vectors is None or vectors.d != dim:
-                vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+                vectors = vector_index.empty(dim)
             files = {name: dict(entry) for name, entry in self.manifest["files"].items()}
             stale = set(removed_docs)
             for update in updates:
@@ -228,7 +229,7 @@ class Store:
             for doc_id in stale:
                 gone = [r[0] for r in db.execute("SELECT id FROM chunks WHERE doc_id=?", [doc_id])]
                 if gone:
-                    vectors.remove_ids(np.asarray(gone, dtype=np.int64))  # type: ignore[arg-type]
+                    vector_index.remove(vectors, np.asarray(gone))
                 db.execute("DELETE FROM chunks WHERE doc_id=?", [doc_id])
                 db.execute("DELETE FROM docs WHERE doc_id=?", [doc_id])
             for file, entry in list(files.items()):
@@ -246,6 +247,7 @@ class Store:
             db.close()
             lexical = LexicalIndex.build([r[1] for r in rows], [json.loads(r[2]) for r in rows], [r[0] for r in rows])
             lexical.save(tmp / "lexical")
+            vectors = vector_index.fit(vectors)
             faiss.write_index(vectors, str(tmp / "vectors.faiss"))
             manifest = {
                 "format": FORMAT_VERSION,
@@ -253,6 +255,7 @@ class Store:
                 "dim": dim,
                 "chunking": list(chunking),
                 "n_chunks": int(vectors.ntotal),
+                "vector_index": vector_index.kind_of(vectors),
                 "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "files": files,
             }
