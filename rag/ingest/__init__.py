@@ -1,5 +1,7 @@
 """From article files to clean articles, resolved times and token-bounded chunks."""
 
+from __future__ import annotations
+
 from rag.ingest.chunking import chunk_article, count_tokens, split_sentences
 from rag.ingest.formats import IngestError, find_files, read_articles
 from rag.ingest.parse import normalize_date, parse_news_text

