@@ -7,7 +7,7 @@ from rag.ingest import (
 )
 from rag.types import Article
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 def seed(prefix: str) -> list[Article]:
