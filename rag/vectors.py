@@ -15,7 +15,8 @@ import faiss
 import numpy as np
 
 EXACT_LIMIT = 200_000
-NPROBE = 16
+PROBE_FRACTION = 10
+"""Search one in ten inverted lists (at least 16): recall@10 stays near exact at a fraction of the cost."""
 
 
 def kind_for(n: int) -> str:
@@ -33,7 +34,8 @@ def empty(dim: int) -> faiss.Index:
 def tune(index: faiss.Index) -> faiss.Index:
     """Set search-time parameters that the index file does not keep."""
     if kind_of(index) == "ivf-sq8":
-        faiss.extract_index_ivf(index).nprobe = NPROBE
+        ivf = faiss.extract_index_ivf(index)
+        ivf.nprobe = max(16, ivf.nlist // PROBE_FRACTION)
     return index
 
 

