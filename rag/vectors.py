@@ -44,14 +44,15 @@ def remove(index: faiss.Index, ids: np.ndarray) -> None:
     if kind_of(index) == "ivf-sq8":  # the IVF id hashtable takes only an explicit id array
         index.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids)))
     else:
-        index.remove_ids(ids)
+        index.remove_ids(ids)  # type: ignore[arg-type]
 
 
 def all_ids(index: faiss.Index) -> np.ndarray:
     if kind_of(index) == "flat":
-        return faiss.vector_to_array(index.id_map).astype(np.int64)
+        return faiss.vector_to_array(index.id_map).astype(np.int64)  # type: ignore[attr-defined]
     ivf = faiss.extract_index_ivf(index)
     lists = ivf.invlists
+    assert lists is not None
     parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy() for i in range(ivf.nlist)]
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
@@ -77,9 +78,9 @@ def build(vectors: np.ndarray, ids: np.ndarray) -> faiss.Index:
             quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
         )
         index.own_fields = True
-        quantizer.this.disown()
+        quantizer.this.disown()  # type: ignore[attr-defined]
         sample = vectors[np.random.default_rng(0).choice(len(vectors), min(len(vectors), 64 * nlist), replace=False)]
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
-        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by id
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]  # reconstruct and remove by id
     index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
     return tune(index)

@@ -17,7 +17,7 @@ import numpy as np
 from rag.answer.question import QuestionInfo
 from rag.answer.spans import AMOUNT, find_span, gap_span
 from rag.embedding import Embedder
-from rag.ingest import resolve_times, split_sentences, times_overlap
+from rag.ingest import resolve_times, split_sentences, time_interval, times_overlap
 from rag.lexical import stem, terms
 from rag.types import Citation, Passage
 
@@ -58,34 +58,42 @@ class ExtractiveAnswerer:
         self.threshold = threshold
 
     def candidates(self, q: QuestionInfo, passages: list[Passage]) -> list[Candidate]:
-        """All sentences of the passages, best first."""
+        """All sentences of the passages, best first.
+
+        A sentence that opens with a pronoun ("Sie sieht vor, dass …") is read together with the
+        sentence before it, which names what the pronoun stands for; both are quoted.
+        """
         vocabulary = self._vocabulary()
-        raw: list[tuple[Passage, int, int, int, str]] = []
-        seen: set[tuple[str, str]] = set()
+        raw: list[tuple[Passage, int, int, int]] = []
+        seen: set[tuple[str, int]] = set()
         for rank, p in enumerate(passages, start=1):
-            for start, end in split_sentences(p.text):
-                sentence = p.text[start:end]
-                if (p.doc_id, sentence) in seen or len(sentence) < 15:
+            spans = split_sentences(p.text)
+            for i, (start, end) in enumerate(spans):
+                if (p.doc_id, p.start + start) in seen or end - start < 15:
                     continue
-                seen.add((p.doc_id, sentence))
-                raw.append((p, rank, start, end, sentence))
+                seen.add((p.doc_id, p.start + start))
+                if i > 0 and _ANAPHOR.match(p.text[start:end]):
+                    start = spans[i - 1][0]
+                raw.append((p, rank, start, end))
         if not raw:
             return []
         query = self._embedder.embed_queries([q.text])[0]
-        dense = self._embedder.embed_passages([r[4] for r in raw]) @ query
+        dense = self._embedder.embed_passages([p.text[a:b] for p, _, a, b in raw]) @ query
         weights = {t: 1.0 + min(len(t), 12) / 12 for t in q.terms}
         total = sum(weights.values()) or 1.0
         out = []
-        for (p, rank, start, end, sentence), cos in zip(raw, dense, strict=True):
+        for (p, rank, start, end), cos in zip(raw, dense, strict=True):
+            sentence = p.text[start:end]
             mentions = resolve_times(sentence, p.date)
             found = set(terms(sentence, vocabulary, [m.value for m in mentions]))
-            lexical = sum(w for t, w in weights.items() if t in found) / total
+            lexical = sum(w * _match(t, found) for t, w in weights.items()) / total
             score = 0.45 * lexical + 0.55 * float(np.clip((cos - 0.72) / 0.2, 0.0, 1.0)) + 0.03 / rank
             notes: tuple[str, ...] = ()
             if q.times:
                 values = [m.value for m in mentions] or ([p.date] if p.date else [])
-                if any(times_overlap(a, b) for a in q.times for b in values):
-                    score += 0.15
+                fit = max((_time_fit(a, b) for a in q.times for b in values), default=0.0)
+                if fit:
+                    score += 0.15 * fit
                     notes = tuple(
                         f"„{m.text}“ = {m.value}"
                         for m in mentions
@@ -143,6 +151,29 @@ class ExtractiveAnswerer:
         if conflict is not None:
             lines.append(f"Die Quellen weichen ab – „{conflict.passage.title}“ schreibt: „{conflict.text}“ [2]")
         return Draft("\n\n".join(lines), short, False, citations, best.score)
+
+
+_ANAPHOR = re.compile(r"^(Sie|Er|Es|Dies|Diese|Dieser|Dieses|Damit|Dazu|Dabei|Demnach|Deshalb|Daher)\b")
+
+
+def _match(term: str, found: set[str]) -> float:
+    """1 for the same stem; 0.7 for a German inflection of it ("vertritt" ~ "vertreten")."""
+    if term in found:
+        return 1.0
+    if len(term) >= 6:
+        prefix = term[: max(5, len(term) - 3)]
+        if any(f.startswith(prefix) or (len(f) >= 5 and term.startswith(f)) for f in found):
+            return 0.7
+    return 0.0
+
+
+def _time_fit(asked: str, stated: str) -> float:
+    """1 when the stated time lies within the asked one, 0.5 when it only overlaps (a whole year for a month)."""
+    if not times_overlap(asked, stated):
+        return 0.0
+    a0, a1 = time_interval(asked)
+    s0, s1 = time_interval(stated)
+    return 1.0 if a0 <= s0 and s1 <= a1 else 0.5
 
 
 def abstain_text(passages: list[Passage]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.question import QuestionInfo
+from rag.answer.question import GAZETTEER, QuestionInfo
 from rag.lexical import STOPWORDS, stem
 
 _NUMBER_WORDS = (
@@ -26,7 +26,7 @@ _DATE = re.compile(
     rf"\b\d{{1,2}}\.\s*{_MONTH}(?:\s+\d{{4}})?|\b{_MONTH}\s+\d{{4}}|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|"
     rf"\b(?:am\s+)?{_WEEKDAY}\b|\b(?:im\s+)?{_MONTH}\b|\b(?:19|20)\d\d\b"
 )
-_NAME = re.compile(r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?\s+){1,2}[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]\w+)?\b")
+_NAME = re.compile(r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?\s+)+[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]\w+)?\b")
 _PLACE = re.compile(r"\b(?:in|aus|nach|von)\s+((?:Den|Der|Die|Le|La|Los|New|San|Bad)?\s?[A-ZÄÖÜ][\w-]+)")
 _LIST = re.compile(
     r"\b[A-ZÄÖÜ][\w-]+(?:,\s+(?:der\s+|die\s+|das\s+)?[A-ZÄÖÜ][\w-]+)*,?\s+(?:und|sowie|oder)\s+(?:der\s+|die\s+|das\s+)?[A-ZÄÖÜ][\w-]+"
@@ -84,16 +84,22 @@ def _date(s: str, q: QuestionInfo) -> str | None:
     return max(hits, key=len) if hits else None
 
 
+def _names(s: str, q: QuestionInfo) -> list[str]:
+    """Proper names of people: the last two words of a run of capitalised words, not in the question."""
+    names = []
+    for m in _NAME.finditer(s):
+        name = m.group(0).split()[-2:]  # "Sowohl Außenminister Marco Rubio": the name closes the run
+        if name[0].lower() in _NOT_NAMES or any(_known(t, q) or t.lower() in GAZETTEER for t in name):
+            continue
+        names.append(" ".join(name))
+    return names
+
+
 def _person(s: str, q: QuestionInfo) -> str | None:
-    lst = _list(s, q)
-    names = [
-        " ".join(m.group(0).split()[-2:])  # "Stellvertreter Christopher Landau": a role before the name
-        for m in _NAME.finditer(s)
-        if m.group(0).split()[0].lower() not in _NOT_NAMES and not all(_known(t, q) for t in m.group(0).split())
-    ]
-    if lst and sum(1 for n in names if n in lst) >= 2:
-        return lst
-    return names[0] if names else None
+    names = _names(s, q)
+    if len(names) >= 2:
+        return ", ".join(names[:-1]) + " und " + names[-1]
+    return names[0] if names else _list(s, q)
 
 
 def _place(s: str, q: QuestionInfo) -> str | None:
@@ -114,7 +120,8 @@ def _name(s: str, q: QuestionInfo) -> str | None:
     if quoted:
         acronym = _ACRONYM.search(s[quoted.end() : quoted.end() + 12])
         return quoted.group(1) + (f" ({acronym.group(1)})" if acronym else "")
-    return _person(s, q)
+    names = _names(s, q)
+    return names[0] if names else None
 
 
 def gap_span(sentence: str, q: QuestionInfo, max_words: int = 8) -> str:
