@@ -25,7 +25,7 @@ chat: setup
 	.venv/bin/rag serve
 
 test: setup-test browser
-	.venv/bin/ruff check rag tests app.py bench
-	.venv/bin/ruff format --check rag tests app.py bench
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy rag
 	$(PY) -m pytest -q -ra
