@@ -97,7 +97,7 @@ class ExtractiveAnswerer:
                     notes = tuple(
                         f"„{m.text}“ = {m.value}"
                         for m in mentions
-                        if m.text.strip() != m.value and not m.text.isdigit()
+                        if m.value[:4] not in m.text  # only what was resolved: "im vergangenen Jahr" = 2024
                     )
                 elif any(re.fullmatch(r"\d{4}.*", v) for v in values):
                     score -= 0.15
