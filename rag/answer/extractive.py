@@ -126,7 +126,15 @@ class ExtractiveAnswerer:
         return missing
 
     def answer(self, q: QuestionInfo, passages: list[Passage]) -> Draft:
-        cands = self.candidates(q, passages)
+        names = [f for f in q.focus if not f.isdigit()]
+        # The answer must be about the names the question asks about: "Wie viel hat China 2024
+        # gegeben?" is not answered by a sentence on the allies' aid. A name most passages share
+        # ("Ukraine") is background and must stand in the passage; a rarer one in the sentence itself.
+        rare = {f for f in names if sum(_mentions(f"{p.title} {p.text}", f) for p in passages) * 2 <= len(passages)}
+        cands = [
+            c for c in self.candidates(q, passages)
+            if all(_mentions(c.text if f in rare else f"{c.passage.title} {c.passage.text}", f) for f in names)
+        ]  # fmt: skip
         missing = self.missing_focus(q, passages)
         best = cands[0] if cands else None
         if best is None or missing or best.score < self.threshold:
@@ -154,6 +162,14 @@ class ExtractiveAnswerer:
 
 
 _ANAPHOR = re.compile(r"^(Sie|Er|Es|Dies|Diese|Dieser|Dieses|Damit|Dazu|Dabei|Demnach|Deshalb|Daher)\b")
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name``: a compound by any of its parts, a person by the last name."""
+    text = text.lower()
+    if "-" in name:
+        return any(part in text for part in name.split("-") if len(part) >= 2)
+    return name.split()[-1] in text
 
 
 def _match(term: str, found: set[str]) -> float:
