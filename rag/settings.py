@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     top_k: int = 5
     """Passages handed to the answerer (after near-duplicates are collapsed)."""
     duplicate_threshold: float = 0.915
-    """Mean best-match chunk cosine (both ways) above which two articles count as one story."""
+    """Mean best-match chunk cosine (both ways) above which two articles count as one story; > 1 turns it off."""
 
     abstain_threshold: float = 0.45
     """Minimum support of the best sentence; below it the system abstains. Calibrated on the seed gold

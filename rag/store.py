@@ -325,7 +325,7 @@ def _duplicate_group(db: sqlite3.Connection, vectors: faiss.Index, vecs: np.ndar
     two different Nato stories align at ~0.89 with multilingual-e5-small, a rewrite at ~0.93.
     Candidates come from a nearest-neighbour search, so the cost does not grow with the corpus.
     """
-    if vectors.ntotal == 0 or len(vecs) == 0:
+    if vectors.ntotal == 0 or len(vecs) == 0 or threshold > 1.0:  # a threshold above 1 turns grouping off
         return None
     _, hits = vectors.search(np.ascontiguousarray(vecs, dtype=np.float32), min(8, vectors.ntotal))
     found = sorted({int(i) for i in hits.ravel() if i >= 0})
