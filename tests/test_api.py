@@ -55,6 +55,8 @@ def test_questions_the_articles_cannot_answer_abstain(rag: RAG, question: str) -
     ans = rag.ask(question)
     assert ans.abstained and ans.citations == [] and ans.short_answer is None
     assert ans.text.startswith("Dazu finde ich in den Artikeln keine Angaben.")
+    named = [t for t in {p.title for p in ans.passages} if f"„{t}“" in ans.text]
+    assert len(named) == 2 and ans.text.count(named[0]) == 1  # two closest articles, each once
 
 
 def test_time_aware_retrieval_prefers_the_passage_of_the_asked_year(rag: RAG) -> None:

@@ -195,7 +195,10 @@ def _time_fit(asked: str, stated: str) -> float:
 def abstain_text(passages: list[Passage]) -> str:
     if not passages:
         return ABSTAIN_TEXT
-    closest = "; ".join(f"„{p.title}“ ({p.date or 'ohne Datum'})" for p in passages[:2])
+    articles: dict[str, Passage] = {}
+    for p in passages:  # best first: one entry per article, not its overlapping chunks twice
+        articles.setdefault(p.doc_id, p)
+    closest = "; ".join(f"„{p.title}“ ({p.date or 'ohne Datum'})" for p in list(articles.values())[:2])
     return f"{ABSTAIN_TEXT} Am nächsten kommen: {closest}."
 
 
