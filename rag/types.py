@@ -88,6 +88,22 @@ class Citation:
     """Offset of ``quote`` inside ``passage`` (for highlighting), -1 if not found."""
     also_in: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, n: int, passage: Passage, quote_start: int, quote_end: int, score: float) -> Citation:
+        """Citation ``[n]`` of ``passage`` quoting its text between the two offsets."""
+        return cls(
+            n=n,
+            doc_id=passage.doc_id,
+            title=passage.title,
+            date=passage.date,
+            source=passage.source,
+            quote=passage.text[quote_start:quote_end],
+            score=round(score, 4),
+            passage=passage.text,
+            quote_start=quote_start,
+            also_in=passage.duplicates,
+        )
+
 
 @dataclass
 class Answer:

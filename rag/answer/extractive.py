@@ -147,7 +147,7 @@ class ExtractiveAnswerer:
         conflict = None if agreeing else _conflicting(best, cands, q)
         if conflict is not None:
             cited.append(conflict)
-        citations = [_citation(n, c) for n, c in enumerate(cited, start=1)]
+        citations = [Citation.of(n, c.passage, c.start, c.end, c.score) for n, c in enumerate(cited, start=1)]
         lines = []
         if short:
             lines.append(f"{short[0].upper()}{short[1:]} [1].")
@@ -229,19 +229,3 @@ def _conflicting(best: Candidate, cands: list[Candidate], q: QuestionInfo) -> Ca
         if c.span and AMOUNT.search(c.span) and not (_numbers(c.span) & _numbers(best.span)):
             return c
     return None
-
-
-def _citation(n: int, c: Candidate) -> Citation:
-    p = c.passage
-    return Citation(
-        n=n,
-        doc_id=p.doc_id,
-        title=p.title,
-        date=p.date,
-        source=p.source,
-        quote=c.text,
-        score=round(c.score, 4),
-        passage=p.text,
-        quote_start=c.start,
-        also_in=p.duplicates,
-    )

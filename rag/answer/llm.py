@@ -124,15 +124,4 @@ def _quote(n: int, p: Passage, answer: str) -> Citation:
     claim_terms = {stem(w) for w in words(claim)}
     spans = split_sentences(p.text) or [(0, len(p.text))]
     start, end = max(spans, key=lambda se: len(claim_terms & {stem(w) for w in words(p.text[se[0] : se[1]])}))
-    return Citation(
-        n=n,
-        doc_id=p.doc_id,
-        title=p.title,
-        date=p.date,
-        source=p.source,
-        quote=p.text[start:end],
-        score=round(p.score, 4),
-        passage=p.text,
-        quote_start=start,
-        also_in=p.duplicates,
-    )
+    return Citation.of(n, p, start, end, p.score)
