@@ -1,8 +1,8 @@
 """Speed and scale figures: embedding, ingest, query latency and memory by corpus size, and a
 plain LangChain RAG side by side. Prints figures and writes them to ``bench/out/``; asserts nothing.
 
-    .venv/bin/python bench/bench.py                     # up to 100k chunks (~20 min on 2 cores)
-    .venv/bin/python bench/bench.py --sizes 1000000     # the 1M-chunk run (long)
+    .venv/bin/python bench/bench.py                     # up to 100k chunks (~7 min on 2 cores)
+    .venv/bin/python bench/bench.py --sizes 1000 10000 100000 1000000   # with 1M (~16 min, 12 GB)
 
 Large corpora are synthetic but made of real German text: chunks recombine sentences of the
 XQuAD-de paragraphs with varied numbers and dates. Their vectors are the normalised mean of the
