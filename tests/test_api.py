@@ -49,6 +49,8 @@ def test_follow_up_uses_the_conversation(rag: RAG) -> None:
         "Wie viel Hilfe hat Japan 2024 der Ukraine zugesagt?",  # a country the articles never name
         "Wie viel Geld hat China der Ukraine 2024 gegeben?",  # named, but never as a donor
         "Wer gewann die Bundestagswahl 2021?",
+        "Wie hoch war die Inflation in Deutschland 2024?",  # what it measures is in no article
+        "Wie viele Panzer hat Deutschland an die Ukraine geliefert?",
     ],
 )
 def test_questions_the_articles_cannot_answer_abstain(rag: RAG, question: str) -> None:

@@ -18,7 +18,7 @@ from rag.answer.question import QuestionInfo
 from rag.answer.spans import AMOUNT, find_span, gap_span
 from rag.embedding import Embedder
 from rag.ingest import resolve_times, split_sentences, time_interval, times_overlap
-from rag.lexical import stem, terms
+from rag.lexical import split_compound, stem, terms
 from rag.types import Citation, Passage
 
 ABSTAIN_TEXT = "Dazu finde ich in den Artikeln keine Angaben."
@@ -108,7 +108,7 @@ class ExtractiveAnswerer:
         return sorted(out, key=lambda c: c.score, reverse=True)
 
     def missing_focus(self, q: QuestionInfo, passages: list[Passage]) -> list[str]:
-        """Names, places and years of the question that neither the corpus nor the passages mention."""
+        """Names, places and years of the question, and what it measures, that the articles never mention."""
         vocabulary = self._vocabulary()
         text = " ".join(p.text.lower() for p in passages)
         times = [t for p in passages for t in (*p.times, *([p.date] if p.date else []))]
@@ -123,6 +123,8 @@ class ExtractiveAnswerer:
                 missing.append(f)  # "Fußball-Weltmeisterschaft": no part of it occurs anywhere
             elif "-" not in f and not all(stem(w) in vocabulary for w in f.split()):
                 missing.append(f)  # "Japan", "Olaf Scholz": every part of a name must occur
+        if q.measured and not _known(q.measured, vocabulary):
+            missing.append(q.measured)  # „Wie hoch war die Inflation?“ over articles that never say „Inflation“
         return missing
 
     def answer(self, q: QuestionInfo, passages: list[Passage]) -> Draft:
@@ -181,6 +183,16 @@ def _match(term: str, found: set[str]) -> float:
         if any(f.startswith(prefix) or (len(f) >= 5 and term.startswith(f)) for f in found):
             return 0.7
     return 0.0
+
+
+def _known(word: str, vocabulary: set[str]) -> bool:
+    """Whether the corpus has the word, an inflection of it, a compound it is part of, or its parts."""
+    for part in word.lower().split("-"):
+        s = stem(part)
+        prefix = s[: max(5, len(s) - 3)]
+        if any(prefix in v for v in vocabulary) or split_compound(part, vocabulary):
+            return True
+    return False
 
 
 def _time_fit(asked: str, stated: str) -> float:

@@ -80,6 +80,8 @@ class QuestionInfo:
     """Names, places and years the question hinges on (as written, lower case)."""
     times: tuple[str, ...]
     """Absolute times the question names, resolved (``2024``, ``2025-12``)."""
+    measured: str | None = None
+    """What an amount or count question measures ("Inflation" in „Wie hoch war die Inflation?“)."""
 
 
 def analyse(question: str) -> QuestionInfo:
@@ -91,9 +93,28 @@ def analyse(question: str) -> QuestionInfo:
             answer_type = kind
             break
     terms = tuple(dict.fromkeys(stem(w) for w in words(q) if w not in _MONTHS))
-    return QuestionInfo(
-        q, answer_type, terms, tuple(_focus_terms(q)), tuple(sorted({m.value for m in resolve_times(q, None)}))
-    )
+    times = tuple(sorted({m.value for m in resolve_times(q, None)}))
+    measured = _measured(q) if answer_type in ("amount", "count") else None
+    return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(q)), times, measured)
+
+
+# Nouns that name the kind of answer or its unit rather than its topic: „Wie viel Geld …“.
+_ANSWER_NOUNS = frozenset(
+    """
+    geld betrag beträge summe summen höhe anzahl zahl zahlen menge prozent prozentsatz anteil wert
+    euro dollar milliarden millionen kosten mittel kilogramm tonnen meter kilometer grad liter stunden
+    """.split()
+)
+
+
+def _measured(question: str) -> str | None:
+    """The first noun after „wie viel(e)/hoch …“ that is not an answer word: the thing measured."""
+    tokens = re.findall(r"\w+(?:-\w+)*", question)
+    for i, tok in enumerate(tokens):
+        low = tok.lower()
+        if i > 0 and tok[0].isupper() and low not in STOPWORDS and low not in _ANSWER_NOUNS and low not in _MONTHS:
+            return tok
+    return None
 
 
 def _focus_terms(question: str) -> list[str]:

@@ -1,0 +1,22 @@
+"""Question analysis: answer type and what an amount or count question measures."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.question import analyse
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type", "measured"),
+    [
+        ("Wie hoch war die Inflation in Deutschland 2024?", "amount", "Inflation"),
+        ("Wie viel Geld hat Deutschland für die Purl-Initiative bereitgestellt?", "amount", "Deutschland"),
+        ("Wie viele Nato-Mitglieder haben sich angeschlossen?", "count", "Nato-Mitglieder"),
+        ("Wie viele Soldaten verliert Russland pro Monat?", "count", "Soldaten"),
+        ("Wer vertritt Marco Rubio beim Nato-Außenministertreffen?", "person", None),
+    ],
+)
+def test_what_a_question_measures(question: str, answer_type: str, measured: str | None) -> None:
+    info = analyse(question)
+    assert info.answer_type == answer_type and info.measured == measured
