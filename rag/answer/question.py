@@ -94,7 +94,8 @@ def analyse(question: str) -> QuestionInfo:
             break
     terms = tuple(dict.fromkeys(stem(w) for w in words(q) if w not in _MONTHS))
     times = tuple(sorted({m.value for m in resolve_times(q, None)}))
-    measured = _measured(q) if answer_type in ("amount", "count") else None
+    # What is measured is looked up in the articles' German vocabulary: not for English questions.
+    measured = _measured(q) if answer_type in ("amount", "count") and not _english(low) else None
     return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(q)), times, measured)
 
 
@@ -105,6 +106,13 @@ _ANSWER_NOUNS = frozenset(
     euro dollar milliarden millionen kosten mittel kilogramm tonnen meter kilometer grad liter stunden
     """.split()
 )
+
+
+_ENGLISH = frozenset("the how what who whom when where which why did does do is are were many much of".split())
+
+
+def _english(low: str) -> bool:
+    return len(_ENGLISH.intersection(re.findall(r"[a-z]+", low))) >= 2
 
 
 def _measured(question: str) -> str | None:

@@ -15,6 +15,7 @@ from rag.answer.question import analyse
         ("Wie viele Nato-Mitglieder haben sich angeschlossen?", "count", "Nato-Mitglieder"),
         ("Wie viele Soldaten verliert Russland pro Monat?", "count", "Soldaten"),
         ("Wer vertritt Marco Rubio beim Nato-Außenministertreffen?", "person", None),
+        ("How many countries are ready to help Kyiv?", "count", None),  # not looked up in German words
     ],
 )
 def test_what_a_question_measures(question: str, answer_type: str, measured: str | None) -> None:
