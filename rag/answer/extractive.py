@@ -87,7 +87,8 @@ class ExtractiveAnswerer:
             mentions = resolve_times(sentence, p.date)
             found = set(terms(sentence, vocabulary, [m.value for m in mentions]))
             lexical = sum(w * _match(t, found) for t, w in weights.items()) / total
-            score = 0.45 * lexical + 0.55 * float(np.clip((cos - 0.72) / 0.2, 0.0, 1.0)) + 0.03 / rank
+            meaning = float(np.clip((cos - 0.72) / 0.2, 0.0, 1.0))
+            score = (meaning if q.english else 0.45 * lexical + 0.55 * meaning) + 0.03 / rank
             notes: tuple[str, ...] = ()
             if q.times:
                 values = [m.value for m in mentions] or ([p.date] if p.date else [])

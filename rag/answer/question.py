@@ -82,6 +82,8 @@ class QuestionInfo:
     """Absolute times the question names, resolved (``2024``, ``2025-12``)."""
     measured: str | None = None
     """What an amount or count question measures ("Inflation" in „Wie hoch war die Inflation?“)."""
+    english: bool = False
+    """Asked in English: its words say little about German sentences, the meaning (dense) must."""
 
 
 def analyse(question: str) -> QuestionInfo:
@@ -94,9 +96,10 @@ def analyse(question: str) -> QuestionInfo:
             break
     terms = tuple(dict.fromkeys(stem(w) for w in words(q) if w not in _MONTHS))
     times = tuple(sorted({m.value for m in resolve_times(q, None)}))
+    english = _english(low)
     # What is measured is looked up in the articles' German vocabulary: not for English questions.
-    measured = _measured(q) if answer_type in ("amount", "count") and not _english(low) else None
-    return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(q)), times, measured)
+    measured = _measured(q) if answer_type in ("amount", "count") and not english else None
+    return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(q)), times, measured, english)
 
 
 # Nouns that name the kind of answer or its unit rather than its topic: „Wie viel Geld …“.
@@ -109,10 +112,16 @@ _ANSWER_NOUNS = frozenset(
 
 
 _ENGLISH = frozenset("the how what who whom when where which why did does do is are were many much of".split())
+_GERMAN = frozenset(
+    "der die das den dem des wie wer wen wem was welche welcher welches ist sind hat wurde im ein eine nach wo wann und".split()
+)
 
 
 def _english(low: str) -> bool:
-    return len(_ENGLISH.intersection(re.findall(r"[a-z]+", low))) >= 2
+    """More English than German function words ("Wer schrieb The Mask of Anarchy?" is German)."""
+    tokens = set(re.findall(r"\w+", low))
+    english, german = len(tokens & _ENGLISH), len(tokens & _GERMAN)
+    return english >= 2 and english > german
 
 
 def _measured(question: str) -> str | None:

@@ -21,3 +21,17 @@ from rag.answer.question import analyse
 def test_what_a_question_measures(question: str, answer_type: str, measured: str | None) -> None:
     info = analyse(question)
     assert info.answer_type == answer_type and info.measured == measured
+
+
+@pytest.mark.parametrize(
+    ("question", "english"),
+    [
+        ("How many soldiers does Russia lose per month according to Rutte?", True),
+        ("Who is representing Marco Rubio at the meeting?", True),
+        ("Wer hat das Gedicht The Mask of Anarchy geschrieben?", False),
+        ("Wo liegen die Harvard Medical School und die School of Public Health?", False),
+        ("Wie viel Hilfe wurde 2024 zugesagt?", False),
+    ],
+)
+def test_english_questions_are_recognised(question: str, english: bool) -> None:
+    assert analyse(question).english is english
