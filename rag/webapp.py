@@ -24,6 +24,7 @@ from rag.api import RAG
 from rag.followup import Turn
 from rag.ingest.formats import SUPPORTED
 from rag.settings import Settings
+from rag.store import DocInfo
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,12 @@ def _turns(chat: list[dict[str, Any]]) -> list[Turn]:
     return out
 
 
+def _table(docs: list[DocInfo]) -> list[list[Any]]:
+    return [
+        [d.doc_id, d.title, d.date or "ohne Datum", d.source or "", d.n_chunks, ", ".join(d.duplicates)] for d in docs
+    ]
+
+
 def safe_name(name: str) -> str:
     """A file name safe to write into the upload folder: base name only, [\\w.-] only, no leading dot."""
     base = re.sub(r"[^\w.-]", "_", Path(name.replace("\\", "/")).name).lstrip(".")
@@ -220,14 +227,13 @@ class ChatApp:
 
     def documents(self) -> list[list[Any]]:
         """The documents table: doc id, title, date, source, chunks, near-duplicates."""
-        return [
-            [d.doc_id, d.title, d.date or "ohne Datum", d.source or "", d.n_chunks, ", ".join(d.duplicates)]
-            for d in self.rag.documents()
-        ]
+        return _table(self.rag.documents())
 
     def refresh(self) -> tuple[list[list[Any]], Any]:
-        choices = [(f"{d.doc_id} – {d.title[:60]}", d.doc_id) for d in self.rag.documents()]
-        return self.documents(), gr.update(choices=choices, value=[])
+        """Table and delete choices from one snapshot of the index, so they always agree."""
+        docs = self.rag.documents()
+        choices = [(f"{d.doc_id} – {d.title[:60]}", d.doc_id) for d in docs]
+        return _table(docs), gr.update(choices=choices, value=[])
 
     def _with_refresh(self, message: str) -> tuple[str, list[list[Any]], Any]:
         return (message, *self.refresh())
