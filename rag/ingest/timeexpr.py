@@ -4,6 +4,9 @@
 dieses Jahres" means 2025-Q1. Values keep their precision: ``2024``, ``2025-Q1``, ``2025-H1``,
 ``2025-04``, ``2025-W14``, ``2025-12-03``. Absolute expressions are always resolved; relative ones
 only when the article's date is precise enough (a month needs a month, a weekday or a week a day).
+Arithmetic on an explicit year ("zwei Jahre vor 2025", "the year after 2020") is absolute; counted
+spans ("vor zwei Jahren", "vor einem Monat", "two years ago") are relative. A few English forms are
+recognised as well, for questions asked in English.
 """
 
 from __future__ import annotations
@@ -41,10 +44,31 @@ _LAST = (
     r"|(?:(?:im|des|dem|vom) )?vorjahr(?:es)?|(?:letztes|vergangenes|voriges) jahr"
 )
 _NEXT = r"(?:(?:im|des|dem) )?(?:kommenden|nächsten) jahr(?:es)?|(?:nächstes|kommendes) jahr"
+_LAST2 = r"(?:(?:im|des|dem|vom) )?(?:vorletzten|vorvergangenen) jahr(?:es)?|(?:vorletztes|vorvergangenes) jahr"
+_NEXT2 = r"(?:(?:im|des|dem) )?übernächsten jahr(?:es)?|übernächstes jahr"
+_COUNTS = {
+    **dict.fromkeys(("ein", "eins", "einem", "einen"), 1),
+    **{w: n for n, w in enumerate("zwei drei vier fünf sechs sieben acht neun zehn elf zwölf".split(), 2)},
+    **dict.fromkeys(("a", "one"), 1),
+    **{w: n for n, w in enumerate("two three four five six seven eight nine ten eleven twelve".split(), 2)},
+}
+# A count of years or months: digits (not the tail of "1,5") or a number word up to twelve.
+_DE_N = r"(?<![\d.,])(?P<n>\d{1,3}|ein(?:s|em|en)?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf)"
+_EN_N = r"(?<![\d.,])(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_ABOUT = r"(?:(?:rund|etwa|knapp|gut|fast|genau|exakt|ungefähr) )?"
+# "in zwei Jahren" is a time ahead, but not a duration: "in zwei Jahren hintereinander", "in zwei Jahren,
+# in denen …", "in sechs Jahren, vom Gefecht 1754 bis …", "in drei Jahren des Krieges".
+_NOT_A_SPAN = (
+    r"(?!,? (?:in denen|in dem|in welchen|vom|von|zwischen|seit)\b"
+    r"| (?:hintereinander|nacheinander|in folge|des|der)\b)"
+)
 _UNITS = (
     r"euro|dollar|franken|pfund|menschen|personen|soldaten|einwohner|mitarbeiter|beschäftigte[n]?|tote"
     r"|todesopfer|prozent|kilometer|meter|tonnen|stück|mal|fälle[n]?|flüchtlinge|stimmen"
 )
+
+# A year as a number on its own: not inside "1.2025" or "2025,5", not an amount like "2025 Menschen".
+_YEAR_NUMBER = rf"(?<![\d.,])(?P<y>{_YEAR})(?![.,]\d)(?!\s+(?:{_UNITS})\b)"
 
 _Ref = tuple[int | None, int | None, int | None]
 _Resolver = Callable[[re.Match[str], _Ref], str | None]
@@ -130,6 +154,35 @@ def _year_rel(offset: int) -> _Resolver:
     return lambda m, r: str(r[0] + offset) if r[0] else None
 
 
+def _count(m: re.Match[str]) -> int | None:
+    """The ``n`` group as a number (1 when the pattern has none, None for zero)."""
+    n = (m.groupdict().get("n") or "1").lower()
+    return (int(n) if n.isdigit() else _COUNTS[n]) or None
+
+
+def _years_apart(sign: int) -> _Resolver:
+    """``n`` years before (``sign`` -1) or after (+1) the explicit year ``y``, else the reference year."""
+
+    def resolve(m: re.Match[str], r: _Ref) -> str | None:
+        n = _count(m)
+        base = int(m.group("y")) if m.groupdict().get("y") else r[0]
+        if n is None or base is None or not 1000 <= base + sign * n <= 9999:
+            return None
+        return str(base + sign * n)
+
+    return resolve
+
+
+def _months_apart(sign: int) -> _Resolver:
+    """``n`` months before (``sign`` -1) or after (+1) the reference month."""
+
+    def resolve(m: re.Match[str], r: _Ref) -> str | None:
+        n = _count(m)
+        return _month_rel(sign * n)(m, r) if n else None
+
+    return resolve
+
+
 def _month_rel(offset: int) -> _Resolver:
     def resolve(m: re.Match[str], r: _Ref) -> str | None:
         if r[0] is None or r[1] is None:
@@ -188,16 +241,34 @@ _PATTERNS: list[tuple[str, _Resolver]] = [
     (rf"(?P<d>\d{{1,2}})\.\s?(?P<m>{_MONTH})(?:\s(?P<y>{_YEAR}))?", _day_month),
     (rf"(?P<m>{_MONTH})\s(?P<y>{_YEAR})", _month_year),
     (rf"(?:mitte|ende|anfang|beginn|frühjahr|sommer|herbst|winter) (?P<y>{_YEAR})", _year),
-    (
-        rf"(?:(?:im|für das|seit dem|bis zum|vom|des|das) jahre?s? )?(?<![\d.,])(?P<y>{_YEAR})"
-        rf"(?![.,]\d)(?!\s+(?:{_UNITS})\b)",
-        _year,
-    ),
+    (rf"(?:(?:im|für das|seit dem|bis zum|vom|des|das) jahre?s? )?{_YEAR_NUMBER}", _year),
+    # Arithmetic on an explicit year, longer than the year inside it: "zwei Jahre vor 2025" is 2023.
+    (rf"(?:(?:im|in dem|das|dem) jahr|{_DE_N} jahre?) vor {_YEAR_NUMBER}", _years_apart(-1)),
+    (rf"(?:(?:im|in dem|das|dem) jahr|{_DE_N} jahre?) nach {_YEAR_NUMBER}", _years_apart(+1)),
+    (rf"(?:(?:im|das|dem) )?vorjahr von {_YEAR_NUMBER}", _years_apart(-1)),
+    (rf"(?:(?:im|das|dem) )?folgejahr von {_YEAR_NUMBER}", _years_apart(+1)),
+    (rf"(?:(?:in )?the year|{_EN_N} years?) before {_YEAR_NUMBER}", _years_apart(-1)),
+    (rf"(?:(?:in )?the year|{_EN_N} years?) after {_YEAR_NUMBER}", _years_apart(+1)),
     (_LAST, _year_rel(-1)),
     (_NEXT, _year_rel(+1)),
     (_THIS, _year_rel(0)),
+    (_LAST2, _year_rel(-2)),
+    (_NEXT2, _year_rel(+2)),
+    (rf"vor {_ABOUT}{_DE_N} jahre?n?", _years_apart(-1)),
+    (rf"in {_DE_N} jahren{_NOT_A_SPAN}", _years_apart(+1)),
+    (r"last year(?! of\b)", _year_rel(-1)),
+    (r"next year", _year_rel(+1)),
+    (r"this year", _year_rel(0)),
+    (rf"{_EN_N} years? ago", _years_apart(-1)),
     (r"(?:(?:im|des|dem) )?(?:vergangenen|letzten|vorigen) monats?", _month_rel(-1)),
     (r"(?:(?:im|des|dem) )?(?:kommenden|nächsten) monats?", _month_rel(+1)),
+    (r"(?:(?:im|des|dem|vom) )?vormonat(?:s|es)?", _month_rel(-1)),
+    (rf"vor {_ABOUT}{_DE_N} monate?n?", _months_apart(-1)),
+    (rf"in {_DE_N} monaten{_NOT_A_SPAN}", _months_apart(+1)),
+    (r"last month", _month_rel(-1)),
+    (r"next month", _month_rel(+1)),
+    (r"this month", _month_rel(0)),
+    (rf"{_EN_N} months? ago", _months_apart(-1)),
     (r"(?:in der |die )?(?:vergangene|letzte|vorige)n? woche", _week_rel(-1)),
     (r"(?:in der |die )?(?:kommende|nächste)n? woche", _week_rel(+1)),
     (r"vorgestern", _day_rel(-2)),

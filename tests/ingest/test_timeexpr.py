@@ -140,3 +140,120 @@ def test_times_overlap_by_precision() -> None:
     assert times_overlap("2025-12", "2025-W49") and times_overlap("2025-H1", "2025-Q2")
     assert not times_overlap("2025-Q1", "2025-04") and not times_overlap("2024", "2025")
     assert not times_overlap("2025", "kein Datum")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("im Jahr vor 2025", [("im Jahr vor 2025", "2024")]),
+        ("ein Jahr vor 2025", [("ein Jahr vor 2025", "2024")]),
+        ("zwei Jahre vor 2025", [("zwei Jahre vor 2025", "2023")]),
+        ("12 Jahre vor 2025", [("12 Jahre vor 2025", "2013")]),
+        ("das Jahr vor 2025", [("das Jahr vor 2025", "2024")]),
+        ("im Jahr nach 2020", [("im Jahr nach 2020", "2021")]),
+        ("drei Jahre nach 2020", [("drei Jahre nach 2020", "2023")]),
+        ("Was geschah im Vorjahr von 2025?", [("im Vorjahr von 2025", "2024")]),
+        ("im Folgejahr von 2020", [("im Folgejahr von 2020", "2021")]),
+        ("the year before 2025", [("the year before 2025", "2024")]),
+        ("What happened in the year before 2025?", [("in the year before 2025", "2024")]),
+        ("two years after 2020", [("two years after 2020", "2022")]),
+        ("one year after 2020", [("one year after 2020", "2021")]),
+    ],
+)
+def test_arithmetic_on_an_explicit_year_is_absolute_and_wins_over_the_year(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert found(text, None) == expected
+    assert found(text, "2026-11-26") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "expected"),
+    [
+        ("vor zwei Jahren", "2026-11-26", [("vor zwei Jahren", "2024")]),
+        ("Vor 3 Jahren", "2026", [("Vor 3 Jahren", "2023")]),
+        ("vor einem Jahr", "2026-11", [("vor einem Jahr", "2025")]),
+        ("vor zwölf Jahren", "2026", [("vor zwölf Jahren", "2014")]),
+        ("vor gut zwei Jahren", "2026", [("vor gut zwei Jahren", "2024")]),
+        ("vor 100 Jahren", "2026", [("vor 100 Jahren", "1926")]),
+        ("vorletztes Jahr", "2026", [("vorletztes Jahr", "2024")]),
+        ("im vorletzten Jahr", "2026", [("im vorletzten Jahr", "2024")]),
+        ("des vorvergangenen Jahres", "2026", [("des vorvergangenen Jahres", "2024")]),
+        ("im übernächsten Jahr", "2026", [("im übernächsten Jahr", "2028")]),
+        ("voriges Jahr", "2026", [("voriges Jahr", "2025")]),
+        ("in zwei Jahren soll es fertig sein", "2026-11-26", [("in zwei Jahren", "2028")]),
+        ("vor zwei Monaten", "2026-11-26", [("vor zwei Monaten", "2026-09")]),
+        ("vor einem Monat", "2026-01", [("vor einem Monat", "2025-12")]),
+        ("vor 11 Monaten", "2026-11", [("vor 11 Monaten", "2025-12")]),
+        ("in drei Monaten", "2026-11", [("in drei Monaten", "2027-02")]),
+        ("im Vormonat", "2026-11-26", [("im Vormonat", "2026-10")]),
+        ("gegenüber dem Vormonat", "2026-01-05", [("dem Vormonat", "2025-12")]),
+        ("Vormonat", "2026-11", [("Vormonat", "2026-10")]),
+        ("last year", "2026-11-26", [("last year", "2025")]),
+        ("next year", "2026", [("next year", "2027")]),
+        ("this year", "2026", [("this year", "2026")]),
+        ("two years ago", "2026", [("two years ago", "2024")]),
+        ("a year ago", "2026", [("a year ago", "2025")]),
+        ("last month", "2026-11-26", [("last month", "2026-10")]),
+        ("3 months ago", "2026-02", [("3 months ago", "2025-11")]),
+    ],
+)
+def test_counted_and_english_relative_expressions(text: str, ref: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text, ref) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("vor zwei Jahren", None),  # a year needs a year
+        ("vorletztes Jahr", None),
+        ("in zwei Jahren", None),
+        ("two years ago", None),
+        ("last year", None),
+        ("vor zwei Monaten", "2026"),  # a month needs a month
+        ("im Vormonat", "2026"),
+        ("last month", "2026"),
+        ("vor 0 Jahren", "2026"),
+    ],
+)
+def test_counted_expressions_without_a_precise_reference_are_skipped(text: str, ref: str | None) -> None:
+    assert found(text, ref) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Das Kind ist 2 Jahre alt.",
+        "seit zehn Jahren",
+        "Er wurde zu 20 Jahre Haft verurteilt.",
+        "Er sprach vor 2025 Menschen.",
+        "vor zwei Jahrzehnten",
+        "vor einem halben Jahr",
+        "vor Jahren",
+        "die Jahre vor dem Krieg",
+        "zwei Jahre zuvor",
+        "drei Monate später",
+        "in einem Jahr, in dem die Preise stiegen",
+        "in zwei Jahren hintereinander",
+        "in zwei Jahren, in denen es regnete",
+        "in sechs Jahren, vom Gefecht bei Jumonville Glen an",
+        "in drei Jahren des Krieges",
+        "in den vergangenen zwei Jahren",
+        "in the last year of his term",
+        "Vormonatswert",
+    ],
+)
+def test_spans_and_amounts_that_are_not_times(text: str) -> None:
+    assert found(text, "2026-11-26") == []
+
+
+def test_amounts_next_to_counted_expressions() -> None:
+    assert found("1,5 Millionen Euro 2025", "2026-11-26") == [("2025", "2025")]
+    assert found("1,5 Jahre nach 2020", None) == [("2020", "2020")]  # not "5 Jahre nach 2020"
+    assert found("vor 2025 Menschen vor zwei Jahren", "2026-11-26") == [("vor zwei Jahren", "2024")]
+    text = "Vor zwei Jahren, im Jahr vor 2025, stieg der Umsatz gegenüber dem Vormonat um 3,2 Prozent."
+    assert found(text, "2026-11-26") == [
+        ("Vor zwei Jahren", "2024"),
+        ("im Jahr vor 2025", "2024"),
+        ("dem Vormonat", "2026-10"),
+    ]
