@@ -1,14 +1,30 @@
 from __future__ import annotations
 
-from rag.followup import is_followup, standalone_question
+from rag.followup import Turn, is_followup, standalone_question
 
-HISTORY = [
+HISTORY: list[Turn] = [
     {
         "role": "user",
         "content": "Wie viel Sicherheitsunterstützung mobilisierten die Nato-Alliierten 2024 für die Ukraine?",
     },
     {"role": "assistant", "content": "Rund 50 Milliarden Euro [1]."},
 ]
+ABSTENTION = "Dazu finde ich in den Artikeln keine Angaben. Am nächsten kommen: „Greg Holst übernimmt“ (2024-01-05)."
+
+
+def turns(question: str, answer: str | None = None) -> list[Turn]:
+    out: list[Turn] = [{"role": "user", "content": question}]
+    return [*out, {"role": "assistant", "content": answer}] if answer is not None else out
+
+
+VSV = turns(
+    "Wer folgt beim VSV auf Trainer Hannu Järvenpää?",
+    "Greg Holst [1].\n\n„Der Kanadier Greg Holst übernimmt das Traineramt beim VSV.“ [1]",
+)
+TIGERS = turns("Wie viele Tiger leben in Nepal?", "Rund 355 [1].\n\n„In Nepal leben 355 Tiger.“ [1]")
+
+
+# Fragments go into the previous question.
 
 
 def test_new_year_replaces_the_old_one() -> None:
@@ -17,9 +33,28 @@ def test_new_year_replaces_the_old_one() -> None:
     )
 
 
+def test_the_year_before_counts_back_from_the_previous_year() -> None:
+    assert standalone_question("Und im Jahr davor?", HISTORY) == (
+        "Wie viel Sicherheitsunterstützung mobilisierten die Nato-Alliierten 2023 für die Ukraine?"
+    )
+    assert standalone_question("Und im Folgejahr?", HISTORY).count("2025") == 1
+
+
 def test_new_country_replaces_the_old_one() -> None:
-    history = [{"role": "user", "content": "Wie viel Geld hat Deutschland bereitgestellt?"}]
+    history = turns("Wie viel Geld hat Deutschland bereitgestellt?")
     assert standalone_question("Und Polen?", history) == "Wie viel Geld hat Polen bereitgestellt?"
+    assert standalone_question("Was ist mit Polen?", history) == "Wie viel Geld hat Polen bereitgestellt?"
+
+
+def test_new_place_phrase_replaces_the_old_one() -> None:
+    assert standalone_question("Und in Indien?", TIGERS) == "Wie viele Tiger leben in Indien?"
+    sms = turns("Wie viele SMS wurden in Österreich im 3. Quartal 2015 verschickt?")
+    assert "in Österreich" in standalone_question("Und im Quartal davor?", sms)  # „im Quartal“ is no place
+
+
+def test_english_fragment() -> None:
+    history = turns("How much aid was pledged in 2024?", "Rund 50 Milliarden Euro [1].")
+    assert standalone_question("And for 2025?", history) == "How much aid was pledged in 2025?"
 
 
 def test_other_topic_is_added_to_the_previous_question() -> None:
@@ -27,15 +62,136 @@ def test_other_topic_is_added_to_the_previous_question() -> None:
     assert out.startswith("Wie viel Sicherheitsunterstützung") and "Munition" in out
 
 
-def test_full_question_after_und_keeps_the_context() -> None:
+# Complete questions keep their wording, with pronouns replaced by what they stand for.
+
+
+def test_he_is_the_person_the_answer_named_and_there_the_place_asked_about() -> None:
+    out = standalone_question("Und seit wann ist er dort?", VSV)
+    assert out == "Seit wann ist Greg Holst beim VSV?"
+    assert "Wer folgt" not in out
+
+
+def test_he_is_the_person_the_question_asked_about() -> None:
+    for answer in (None, "Slowakischer Eishockeyspieler [1].\n\n„Peter Hlinka ist ein Eishockeyspieler.“ [1]"):
+        assert standalone_question("Wie alt ist er?", turns("Wer ist Peter Hlinka?", answer)) == (
+            "Wie alt ist Peter Hlinka?"
+        )
+
+
+def test_him_in_a_full_question() -> None:
+    history = turns("Wer wechselt vom FC Barcelona zu Paris Saint-Germain?", "Ousmane Dembélé [1].")
+    assert standalone_question("Und wie viel Ablöse bekommt Barcelona für ihn?", history) == (
+        "Wie viel Ablöse bekommt Barcelona für Ousmane Dembélé?"
+    )
+
+
+def test_context_is_added_when_the_question_keeps_too_little_of_the_previous_one() -> None:
+    history = turns("Wer gewann den Marathon in Berlin?", "Eliud Kipchoge [1].")
+    assert standalone_question("Wie lange hat er für die Strecke gebraucht?", history) == (
+        "Wie lange hat Eliud Kipchoge für die Strecke gebraucht? (Marathon, Berlin)"
+    )
+
+
+def test_she_is_the_topic_when_no_person_was_named() -> None:
+    pensions = turns("Um wie viel steigen die Pensionen in Österreich im kommenden Jahr?", "Um 1,2 Prozent [1].")
+    out = standalone_question("Und um wie viel wurden sie heuer erhöht?", pensions)
+    assert out.startswith("Um wie viel wurden die Pensionen heuer erhöht?")
+
+
+def test_a_chain_of_follow_ups_resolves_each_previous_question_first() -> None:
+    history = [*VSV, *turns("Und seit wann ist er dort?", "Seit 2023 [1].")]
+    assert standalone_question("Und wie alt ist er?", history) == "Wie alt ist Greg Holst?"
+    history = [*HISTORY, *turns("Und für 2025?", "Rund 20 Milliarden Euro [1].")]
+    assert standalone_question("Und im Jahr davor?", history) == HISTORY[0]["content"]
+
+
+def test_two_pronouns_are_not_the_same_person() -> None:
+    history = turns("Who is Ursula Meier?", "A Swiss film director [1].")
+    assert standalone_question("When did she marry him?", history) == "When did Ursula Meier marry him?"
+
+
+def test_possessive_becomes_a_genitive() -> None:
+    assert standalone_question("Wie alt ist seine Frau?", VSV).startswith("Wie alt ist Greg Holsts Frau?")
+
+
+def test_there_is_the_place_the_answer_gave() -> None:
+    history = turns("Wo spielt Lionel Messi?", "In Miami [1].\n\n„Messi spielt in Miami.“ [1]")
+    assert standalone_question("Und was verdient er dort?", history) == "Was verdient Lionel Messi in Miami?"
+    history = turns("Wo findet das Finale statt?", "In Philadelphia [1].")
+    assert standalone_question("Und wie viele Zuschauer passen dort hinein?", history).startswith(
+        "Wie viele Zuschauer passen in Philadelphia hinein?"
+    )
+
+
+def test_count_follow_up_names_what_was_counted_and_where() -> None:
+    assert standalone_question("Und wie viele hatte man dort vorher geschätzt?", TIGERS) == (
+        "Wie viele Tiger hatte man in Nepal vorher geschätzt?"
+    )
+    out = standalone_question("Und wie viele davon sind Weibchen?", TIGERS)
+    assert out.startswith("Wie viele der Tiger sind Weibchen?") and "Nepal" in out
+    assert standalone_question("Und wo leben sie sonst?", TIGERS) == "Wo leben Tiger sonst?"
+
+
+def test_da_words_stand_for_the_topic_of_the_previous_question() -> None:
     out = standalone_question("Und was sagte Rubio dazu?", HISTORY)
-    assert out.startswith("Was sagte Rubio dazu?") and "Sicherheitsunterstützung" in out
+    assert out.startswith("Was sagte Rubio zu Sicherheitsunterstützung?") and "Ukraine" in out
+    budget = turns("Wie hoch ist der Haushalt 2025?", "Rund 480 Milliarden Euro [1].")
+    assert standalone_question("Und wer stimmte dagegen?", budget) == "Wer stimmte gegen den Haushalt 2025?"
+    assert standalone_question("Und wann wurde er beschlossen?", budget) == "Wann wurde der Haushalt 2025 beschlossen?"
+
+
+def test_es_stands_for_a_neuter_topic_but_not_in_es_gibt() -> None:
+    law = turns("Was sieht das neue Heizungsgesetz vor?", "Mehr erneuerbare Energien [1].")
+    assert standalone_question("Und wann wurde es beschlossen?", law) == (
+        "Wann wurde das neue Heizungsgesetz beschlossen?"
+    )
+    assert standalone_question("Und gibt es dort noch Tiger?", TIGERS) == "Gibt es in Nepal noch Tiger?"
+
+
+def test_english_he() -> None:
+    history = turns("Who is Peter Hlinka?", "A Slovak ice hockey player [1].")
+    assert standalone_question("And how old is he?", history) == "How old is Peter Hlinka?"
+    history = turns("Who won the Boston Marathon?", "Evans Chebet [1].")
+    assert standalone_question("How old is he?", history).startswith("How old is Evans Chebet?")
+    assert standalone_question("How old is his wife?", history).startswith("How old is Evans Chebet's wife?")
+
+
+def test_an_abstention_gives_no_referent() -> None:
+    history = turns("Wer folgt beim VSV auf Trainer Hannu Järvenpää?", ABSTENTION)
+    out = standalone_question("Und seit wann ist er dort?", history)
+    assert out == "Seit wann ist er beim VSV?"  # not Greg Holst from the titles, not the predecessor
+    history = turns("Wo spielt Peter Hlinka?", ABSTENTION)
+    assert standalone_question("Und seit wann ist er dort?", history) == "Seit wann ist Peter Hlinka dort?"
+
+
+def test_a_question_word_fragment_gets_the_previous_key_words() -> None:
+    assert standalone_question("Und wann?", VSV) == "Wann? (VSV, Trainer Hannu Järvenpää, Greg Holst)"
+
+
+def test_formal_sie_is_not_a_reference() -> None:
+    assert standalone_question("Können Sie mir sagen, wer dort trainiert?", VSV) == (
+        "Können Sie mir sagen, wer beim VSV trainiert?"
+    )
+
+
+# Detection.
 
 
 def test_standalone_questions_are_left_alone() -> None:
     assert not is_followup("Wer vertritt Marco Rubio beim Treffen?")
+    assert not is_followup("Gibt es in Nepal Tiger?")
+    assert not is_followup("Was sagen Sie zur Inflation in Deutschland?")
     assert (
         standalone_question("Wer vertritt Marco Rubio beim Treffen?", HISTORY)
         == "Wer vertritt Marco Rubio beim Treffen?"
     )
     assert standalone_question("Und für 2025?", []) == "Und für 2025?"
+    assert standalone_question("Wie alt ist er?", None) == "Wie alt ist er?"
+    assert standalone_question("Wie alt ist er?", [{"role": "assistant", "content": "Hallo!"}]) == "Wie alt ist er?"
+
+
+def test_follow_ups_are_recognised() -> None:
+    for question in ("Und für 2025?", "Was ist mit Polen?", "Wie alt ist er?", "Wie viele sind es dort?", "And him?"):
+        assert is_followup(question), question
+    assert is_followup("What about 2025?") and is_followup("How many live there?")
+    assert not is_followup("Is there snow in Berlin today?")
