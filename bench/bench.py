@@ -3,6 +3,7 @@ plain LangChain RAG side by side. Prints figures and writes them to ``bench/out/
 
     .venv/bin/python bench/bench.py                     # up to 100k chunks (~7 min on 2 cores)
     .venv/bin/python bench/bench.py --sizes 1000 10000 100000 1000000   # with 1M (~16 min, 12 GB)
+    .venv/bin/python bench/bench.py --news ../shared/news/articles seeds  # only: ask latency on real news
 
 Large corpora are synthetic but made of real German text: chunks recombine sentences of the
 XQuAD-de paragraphs with varied numbers and dates. Their vectors are the normalised mean of the
@@ -260,15 +261,45 @@ def bench_langchain(paragraphs: list[str], questions: list[tuple[str, int]]) -> 
     return out
 
 
+def bench_news_ask(corpus: list[Path], questions: Path) -> dict:
+    """``RAG.ask`` latency on a real news index (built once into the evaluation cache) for gold questions."""
+    from rag.api import RAG
+    from rag.evaluation.gold import corpus_index, load_gold
+    from rag.settings import Settings
+
+    settings = Settings()
+    rag = RAG.build(corpus, corpus_index(corpus, settings), settings, progress=True)
+    items = load_gold(questions)
+    rag.ask(items[0].question)  # warm-up: model and index pages
+    times, parts = [], []
+    for item in items:
+        started = time.perf_counter()
+        answer = rag.ask(item.question, history=item.history or None)
+        times.append((time.perf_counter() - started) * 1e3)
+        parts.append(answer.timings_ms)
+    return {
+        "n_chunks": rag.documents() and sum(d.n_chunks for d in rag.documents()),
+        "n_questions": len(items),
+        "ask_p50_ms": round(pct(times, 50), 1),
+        "ask_p95_ms": round(pct(times, 95), 1),
+        **{f"{k}_p50_ms": round(pct([p[k] for p in parts], 50), 1) for k in ("retrieve", "answer")},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--news", type=Path, nargs="+", help="only measure ask latency on these news folders")
+    parser.add_argument("--news-questions", type=Path, default=ROOT.parent / "shared" / "news" / "dev_qa.jsonl")
     parser.add_argument("--scale-run", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--pool", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale_run:
         print(json.dumps(scale_run(args.scale_run, args.pool)))
+        return
+    if args.news:
+        print(json.dumps(bench_news_ask(args.news, args.news_questions)), flush=True)
         return
     args.out.mkdir(parents=True, exist_ok=True)
     paragraphs, questions = xquad()

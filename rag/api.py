@@ -7,11 +7,13 @@ atomically, so questions in flight keep their consistent view.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.selector import Selector
 from rag.chain import NewsQAChain
 from rag.embedding import Embedder, get_embedder
 from rag.followup import Turn
@@ -41,7 +43,7 @@ class RAG:
         """The LangChain retriever (``BaseRetriever``) over this index."""
         self.chain = NewsQAChain(
             retriever=self.retriever,
-            extractive=ExtractiveAnswerer(embedder, lambda: self._store.lexical.vocabulary, settings.abstain_threshold),
+            extractive=ExtractiveAnswerer(embedder, lambda: self._store, Selector.load, settings.abstain_threshold),
             llm=_llm(settings),
         )
         """The whole chain as a LangChain ``Runnable`` over ``{"question", "history"}``."""
@@ -67,7 +69,7 @@ class RAG:
         rag = cls.open(index, settings)
         report = rag.add(paths, progress=progress)
         if report.errors and progress:
-            print("\n".join(report.errors))
+            print("\n".join(report.errors), file=sys.stderr)
         return rag
 
     @property

@@ -47,7 +47,7 @@ class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
         t1 = time.perf_counter()
         passages = [from_document(d) for d in self.retriever.invoke(standalone, config)]
         t2 = time.perf_counter()
-        q = analyse(standalone)
+        q = analyse(standalone, *self.retriever.search.reference())
 
         def finish(text: str, short: str | None, abstained: bool, citations: list, final: bool) -> Answer:
             now = time.perf_counter()

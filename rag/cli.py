@@ -31,15 +31,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p = with_index(sub.add_parser("eval", help="evaluate against a gold Q&A file, or a SQuAD file with --squad"))
     p.add_argument("gold", nargs="?", type=Path)
+    p.add_argument(
+        "--corpus", type=Path, nargs="+", help="files and folders the gold file asks about: indexed first (cached)"
+    )
     p.add_argument("--squad", type=Path, help="SQuAD-format file: index its paragraphs and ask all questions")
+    p.add_argument("--questions", type=Path, help="with --squad: ask this parallel file's questions (XQuAD English)")
+    p.add_argument(
+        "--half", choices=("train", "test"), help="with --squad: only the questions of one half of the articles"
+    )
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--out", type=Path, default=None, help="folder for summary, per-question table and report")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sub.add_parser("train-selector", help="retrain the answer selector (rag/answer/selector.json)", add_help=False)
     p = with_index(sub.add_parser("serve", help="start the web chat"))
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
 
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "train-selector":
+        from rag.answer.training import main as train
+
+        return train(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     settings = Settings()
     try:
         return _COMMANDS[args.command](args, settings)
@@ -112,7 +126,17 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from rag.evaluation import run_gold, run_squad
 
     if args.squad is not None:
-        summary = run_squad(args.squad, settings, args.out, index_dir=args.index, limit=args.limit)
+        summary = run_squad(
+            args.squad, settings, args.out, args.index, args.limit, questions_from=args.questions, half=args.half
+        )
+    elif args.gold is not None and args.corpus:
+        from rag.api import RAG
+        from rag.evaluation.gold import corpus_index
+
+        index = args.index or corpus_index(args.corpus, settings)
+        summary = run_gold(
+            RAG.build(args.corpus, index, settings, progress=True), args.gold, args.out, limit=args.limit
+        )
     elif args.gold is not None:
         summary = run_gold(_open(args, settings), args.gold, args.out, limit=args.limit)
     else:

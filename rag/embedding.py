@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 _LOCK = threading.Lock()
 _SMALL_BATCH = 64
+_QUERY_CACHE = 256
 _CORES = max(1, len(os.sched_getaffinity(0)))
 _LOADED: dict[str, Embedder] = {}
 
@@ -37,6 +38,8 @@ class Embedder:
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = "passage" if "passage" in prompts else None
         self._encode_lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._query_cache: dict[str, np.ndarray] = {}
 
     def _encode(self, texts: Sequence[str], prompt: str | None, batch_size: int, progress: bool) -> np.ndarray:
         if not texts:
@@ -60,6 +63,19 @@ class Embedder:
 
     def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         return self._encode(texts, self._query_prompt, batch_size, False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One question's vector; retrieval and answer selection of one question share it (cached)."""
+        with self._cache_lock:
+            cached = self._query_cache.get(text)
+        if cached is not None:
+            return cached
+        vector = self._encode([text], self._query_prompt, 1, False)[0]
+        with self._cache_lock:
+            self._query_cache[text] = vector
+            while len(self._query_cache) > _QUERY_CACHE:
+                self._query_cache.pop(next(iter(self._query_cache)))
+        return vector
 
 
 def resolve_model_path(name: str, cache_dir: Path) -> str:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.embedding import Embedder
-from rag.ingest import IngestError, chunk_article, find_files, read_articles
+from rag.ingest import IngestError, chunk_article, find_files, read_articles, sentence_spans
 from rag.settings import Settings
-from rag.store import FileUpdate, Store
+from rag.store import ArticleSentences, FileUpdate, Store
 
 
 @dataclass
@@ -77,15 +78,25 @@ def add_files(
         updates.append(FileUpdate(path.name, file_hash, articles, chunks, [], hashes))
         (report.updated if path.name in known else report.added).append(path.name)
     if updates:
+        spans = [[sentence_spans(a.body, settings.chunk_tokens) for a in u.articles] for u in updates]
         texts = [embedding_text(a.title, c.text) for u in updates for a, cs in zip(u.articles, u.chunks) for c in cs]
+        sentences = [a.body[s:e] for u, ss in zip(updates, spans) for a, sp in zip(u.articles, ss) for s, e in sp]
         if progress:
-            print(f"Embedding {len(texts)} chunks from {len(updates)} files …", flush=True)
-        vectors = embedder.embed_passages(texts, settings.embed_batch_size, progress=progress)
-        offset = 0
-        for u in updates:
-            for cs in u.chunks:
-                u.vectors.append(vectors[offset : offset + len(cs)])
+            print(
+                f"Embedding {len(texts)} chunks and {len(sentences)} sentences from {len(updates)} files …",
+                file=sys.stderr,
+                flush=True,
+            )
+        # one call: sentence-transformers sorts all texts by length, so short sentences batch together
+        vectors = embedder.embed_passages(texts + sentences, settings.embed_batch_size, progress=progress)
+        chunk_vectors, sentence_vectors = vectors[: len(texts)], vectors[len(texts) :]
+        offset = sentence_offset = 0
+        for u, article_spans in zip(updates, spans):
+            for cs, sp in zip(u.chunks, article_spans):
+                u.vectors.append(chunk_vectors[offset : offset + len(cs)])
                 offset += len(cs)
+                u.sentences.append(ArticleSentences(sp, sentence_vectors[sentence_offset : sentence_offset + len(sp)]))
+                sentence_offset += len(sp)
         store = _commit(store, updates, [], settings, embedder)
     report.n_chunks = store.n_chunks
     report.seconds = time.perf_counter() - started

@@ -10,6 +10,7 @@ an April 2025 article → 2024) are indexed as extra terms, so a question naming
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -39,6 +40,30 @@ STOPWORDS = frozenset(
 )
 
 
+_ENGLISH = frozenset("the how what who whom when where which why did does do is are were many much of".split())
+_GERMAN = frozenset(
+    "der die das den dem des wie wer wen wem was welche welcher welches ist sind hat wurde im ein eine nach wo wann und".split()
+)
+
+
+def is_english(text: str) -> bool:
+    """More English than German function words ("Wer schrieb The Mask of Anarchy?" is German).
+
+    German words are the lexical index's evidence; a question in English has none to offer.
+    """
+    tokens = set(re.findall(r"\w+", text.lower()))
+    english, german = len(tokens & _ENGLISH), len(tokens & _GERMAN)
+    return english >= 2 and english > german
+
+
+def names_and_numbers(text: str) -> list[str]:
+    """Words that keep across languages: numbers, and capitalised words after the first (names; in
+    German also nouns), lower case, without stop words."""
+    tokens = _WORD.findall(text)
+    out = [t.lower() for i, t in enumerate(tokens) if any(ch.isdigit() for ch in t) or (i > 0 and t[0].isupper())]
+    return [t for t in dict.fromkeys(out) if t not in STOPWORDS]
+
+
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("german")
@@ -54,10 +79,12 @@ def stem(word: str) -> str:
 
 
 def split_compound(word: str, vocabulary: set[str]) -> list[str]:
-    """Stems of the known parts of a German compound, longest known head first.
+    """Stems of the known parts of a German compound: the longest known head whose modifier is known
+    too („werbe|träger“, not „wer|beträger“), else the longest known head alone.
 
     ``vocabulary`` holds stems of whole words seen in the corpus. Returns [] when no split is found.
     """
+    head_only: list[str] = []
     for i in range(3, len(word) - _MIN_PART + 1):
         head = stem(word[i:])
         if len(head) < _MIN_PART or head not in vocabulary:
@@ -69,8 +96,8 @@ def split_compound(word: str, vocabulary: set[str]) -> list[str]:
             base = modifier[: len(modifier) - len(suffix)] if suffix else modifier
             if len(base) >= 3 and stem(base) in vocabulary:
                 return [head, stem(base), *split_compound(base, vocabulary)]
-        return [head]
-    return []
+        head_only = head_only or [head]
+    return head_only
 
 
 def terms(text: str, vocabulary: set[str] | None = None, times: Iterable[str] = ()) -> list[str]:
@@ -120,6 +147,16 @@ class LexicalIndex:
         vocabulary = set(json.loads((folder / "compound_vocabulary.json").read_text(encoding="utf-8")))
         bm25 = bm25s.BM25.load(str(folder), show_progress=False) if len(ids) else bm25s.BM25()
         return cls(bm25, ids, vocabulary)
+
+    def idf(self, term: str) -> float:
+        """Rarity of an index term in [0, 1]: log-scaled inverse chunk frequency; 1 for a term no chunk has."""
+        n = len(self._ids)
+        index = self._bm25.vocab_dict.get(term) if n else None
+        if index is None:
+            return 1.0
+        indptr = self._bm25.scores["indptr"]
+        df = int(indptr[index + 1] - indptr[index])
+        return math.log((n + 1) / (df + 1)) / math.log(n + 1)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(chunk id, BM25 score) pairs, best first; empty when no query term is in the corpus."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -12,14 +13,24 @@ from pydantic import ConfigDict
 
 from rag.embedding import Embedder
 from rag.ingest import resolve_times, times_overlap
+from rag.lexical import is_english, names_and_numbers
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Passage
 
 
-def question_times(question: str) -> list[str]:
-    """Absolute times a question names ("2024", "Dezember 2025", "im ersten Quartal 2025")."""
-    return sorted({m.value for m in resolve_times(question, None)})
+def question_times(question: str, reference_date: str | None = None) -> list[str]:
+    """Times a question names ("2024", "Dezember 2025", "im Jahr vor 2025"; "letztes Jahr" given a reference)."""
+    return sorted({m.value for m in resolve_times(question, reference_date)})
+
+
+def time_reference(store: Store) -> tuple[str, str]:
+    """The date relative times in questions count from, and how to name it: the newest article's date, else today."""
+    newest = store.newest_date()
+    if newest:
+        return newest, f"das neueste Artikeldatum ({newest})"
+    today = dt.date.today().isoformat()
+    return today, f"heute ({today})"
 
 
 class HybridSearch:
@@ -30,22 +41,27 @@ class HybridSearch:
         self._embedder = embedder
         self._settings = settings
 
+    def reference(self) -> tuple[str, str]:
+        """See ``time_reference``: for the current index."""
+        return time_reference(self._store())
+
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         s = self._settings
         k = k or s.top_k
         store = self._store()
         if store.n_chunks == 0:
             return []
-        query = self._embedder.embed_queries([question])[0]
+        query = self._embedder.embed_query(question)
         fused: dict[int, float] = {}
-        for weight, hits in (
-            (s.weight_dense, store.search_dense(query, s.k_dense)),
-            (s.weight_lexical, store.lexical.search(question, s.k_lexical)),
-        ):
+        english = is_english(question)
+        lexical_weight = s.weight_lexical * (s.lexical_weight_english if english else 1.0)
+        lexical_query = " ".join(names_and_numbers(question)) if english else question
+        lexical_hits = store.lexical.search(lexical_query, s.k_lexical) if lexical_weight else []
+        for weight, hits in ((s.weight_dense, store.search_dense(query, s.k_dense)), (lexical_weight, lexical_hits)):
             for rank, (chunk_id, _score) in enumerate(hits, start=1):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (s.rrf_k + rank)
         rows = store.chunks(list(fused))
-        wanted = question_times(question)
+        wanted = question_times(question, time_reference(store)[0])
         if wanted:
             for chunk_id, stored in rows.items():
                 times = [*stored.chunk.times, *([stored.date] if stored.date else [])]

@@ -28,7 +28,7 @@ from rag import vectors as vector_index
 from rag.lexical import LexicalIndex
 from rag.types import Article, Chunk
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _SCHEMA = """
 CREATE TABLE docs (
     doc_id TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL, date TEXT, source TEXT,
@@ -40,7 +40,12 @@ CREATE TABLE chunks (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, n_tokens INTEGER NOT NULL,
     times TEXT NOT NULL
 );
+CREATE TABLE sentences (
+    doc_id TEXT NOT NULL REFERENCES docs(doc_id), start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    vector BLOB NOT NULL
+);
 CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE INDEX sentences_doc ON sentences(doc_id);
 CREATE INDEX docs_file ON docs(file);
 """
 
@@ -74,16 +79,29 @@ class StoredChunk:
     dup_group: str
 
 
+@dataclass(frozen=True)
+class ArticleSentences:
+    """The sentences of one article: spans into its body and their float16 vectors, in text order."""
+
+    spans: list[tuple[int, int]]
+    vectors: np.ndarray
+
+
 @dataclass
 class FileUpdate:
-    """New content for one source file: its articles, their chunks and chunk vectors."""
+    """New content for one source file: its articles, their chunks and chunk vectors, their sentences.
+
+    ``sentences[i]`` holds article i's sentence spans and vectors (computed once, at ingest, so a
+    question costs one query embedding).
+    """
 
     file: str
     file_hash: str
     articles: list[Article]
     chunks: list[list[Chunk]]
     vectors: list[np.ndarray]
-    hashes: list[str] = field(default_factory=list)
+    hashes: list[str]
+    sentences: list[ArticleSentences] = field(default_factory=list)
 
 
 class Store:
@@ -189,6 +207,39 @@ class Store:
                 out[r[0]] = StoredChunk(r[0], chunk, r[8], r[9], r[10], r[11])
         return out
 
+    def sentences(self, doc_ids: Sequence[str]) -> dict[str, ArticleSentences]:
+        """Stored sentence spans and vectors of these articles (articles without sentences are left out)."""
+        out: dict[str, tuple[list[tuple[int, int]], list[np.ndarray]]] = {}
+        wanted = list(dict.fromkeys(doc_ids))
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            rows = self._query(
+                f'SELECT doc_id, start, "end", vector FROM sentences WHERE doc_id IN ({",".join("?" * len(part))}) '
+                "ORDER BY doc_id, start",
+                part,
+            )
+            for doc_id, start, end, blob in rows:
+                spans, vecs = out.setdefault(doc_id, ([], []))
+                spans.append((start, end))
+                vecs.append(np.frombuffer(blob, dtype=np.float16))
+        return {d: ArticleSentences(spans, np.vstack(vecs)) for d, (spans, vecs) in out.items()}
+
+    def bodies(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The article texts (which chunk and sentence offsets point into) of these documents."""
+        wanted = list(dict.fromkeys(doc_ids))
+        out: dict[str, str] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            out.update(
+                self._query(f"SELECT doc_id, body FROM docs WHERE doc_id IN ({','.join('?' * len(part))})", part)
+            )
+        return out
+
+    def newest_date(self) -> str | None:
+        """The latest article date in the index (any precision), or None when no article has one."""
+        rows = self._query("SELECT MAX(date) FROM docs")
+        return rows[0][0] if rows else None
+
     def search_dense(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         if self.vectors.ntotal == 0:
             return []
@@ -231,6 +282,7 @@ class Store:
                 if gone:
                     vector_index.remove(vectors, np.asarray(gone))
                 db.execute("DELETE FROM chunks WHERE doc_id=?", [doc_id])
+                db.execute("DELETE FROM sentences WHERE doc_id=?", [doc_id])
                 db.execute("DELETE FROM docs WHERE doc_id=?", [doc_id])
             for file, entry in list(files.items()):
                 entry["docs"] = [d for d in entry["docs"] if d not in stale]
@@ -241,6 +293,14 @@ class Store:
                     update.articles, update.chunks, update.vectors, update.hashes, strict=True
                 ):
                     _insert_article(db, vectors, update.file, article, chunks, vecs, content_hash, duplicate_threshold)
+                for article, sentences in zip(update.articles, update.sentences, strict=False):
+                    db.executemany(
+                        'INSERT INTO sentences (doc_id, start, "end", vector) VALUES (?,?,?,?)',
+                        [
+                            (article.doc_id, start, end, vec.astype(np.float16).tobytes())
+                            for (start, end), vec in zip(sentences.spans, sentences.vectors, strict=True)
+                        ],
+                    )
                 files[update.file] = {"hash": update.file_hash, "docs": [a.doc_id for a in update.articles]}
             db.commit()
             rows = db.execute("SELECT id, text, times FROM chunks ORDER BY id").fetchall()

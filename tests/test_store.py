@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from rag.ingest import chunk_article
-from rag.store import FileUpdate, Store, StoreError
+from rag.store import ArticleSentences, FileUpdate, Store, StoreError
 from rag.types import Article
 
 DIM = 8
@@ -143,3 +143,21 @@ def test_killing_rag_index_at_any_moment_keeps_a_complete_index(tmp_path: Path) 
     final = subprocess.run([*cmd, str(rest)], capture_output=True, text=True, cwd=tmp_path)
     assert final.returncode == 0, final.stderr
     assert len(Store.open(index).documents()) == 7
+
+
+def test_sentence_vectors_are_stored_read_and_removed_with_their_article(tmp_path: Path) -> None:
+    update = _update("a.txt", TEXT_A, 1)
+    spans = [(0, 37), (38, 72)]
+    vectors = np.eye(2, DIM, dtype=np.float32)
+    update.sentences.append(ArticleSentences(spans, vectors))
+    store = _commit(Store.open(tmp_path), [update, _update("b.txt", TEXT_B, 2)])
+
+    read = store.sentences(["a.txt", "b.txt", "missing.txt"])
+    assert set(read) == {"a.txt"}  # b.txt was written without sentences
+    assert read["a.txt"].spans == spans and read["a.txt"].vectors.dtype == np.float16
+    assert np.allclose(read["a.txt"].vectors, vectors)
+    assert store.bodies(["a.txt"]) == {"a.txt": TEXT_A}
+    assert store.newest_date() == "2025-04"
+
+    removed = _commit(store, [], ["a.txt"])
+    assert removed.sentences(["a.txt"]) == {} and removed.bodies(["a.txt"]) == {}

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rag.ingest import resolve_times
-from rag.lexical import STOPWORDS, stem, words
+from rag.lexical import STOPWORDS, is_english, stem, words
 
-AnswerType = Literal["amount", "count", "date", "person", "place", "list", "name", "explanation", "other"]
+AnswerType = Literal["amount", "count", "date", "person", "place", "list", "name", "explanation", "yesno", "other"]
 
 _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
     ("name", r"^(wie (heißt|heisst|nennt sich|lautet|nennt man)|what is the name)\b"),
@@ -24,8 +24,14 @@ _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
         "explanation",
         r"^(was sieht|warum|weshalb|wieso|wozu|worum|was (ist|war|bedeutet|plant|will|sieht)|why|what does)\b",
     ),
+    (
+        "yesno",
+        r"^(ist|sind|war|waren|hat|haben|hatte|hatten|wird|werden|wurde|wurden|kann|können|konnte|soll|sollen|"
+        r"sollte|muss|müssen|gibt|gab|darf|will|wollen|does|did|is|are|were|has|have|had|can|should)\b",
+    ),
 ]
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _MONTHS = [
     "januar",
     "februar",
@@ -53,6 +59,7 @@ _MONTHS = [
 # answered from articles that never mention it ("Wie viel Hilfe hat Japan zugesagt?").
 GAZETTEER = frozenset(
     """
+    europa asien afrika amerika lateinamerika nordamerika südamerika ozeanien arktis antarktis nahost
     afghanistan ägypten albanien algerien argentinien armenien aserbaidschan äthiopien australien
     belarus belgien bosnien brasilien bulgarien chile china dänemark deutschland estland finnland
     frankreich georgien griechenland großbritannien indien indonesien irak iran irland island israel
@@ -84,9 +91,17 @@ class QuestionInfo:
     """What an amount or count question measures ("Inflation" in „Wie hoch war die Inflation?“)."""
     english: bool = False
     """Asked in English: its words say little about German sentences, the meaning (dense) must."""
+    unit: str | None = None
+    """A pattern for the unit the answer must carry, when the question implies one („Wie viel wiegt …“: kg)."""
+    time_notes: tuple[str, ...] = ()
+    """Relative times of the question as resolved („letztes Jahr“ = 2025, bezogen auf …), for the answer."""
 
 
-def analyse(question: str) -> QuestionInfo:
+def analyse(question: str, reference_date: str | None = None, reference: str = "") -> QuestionInfo:
+    """Break ``question`` down; its relative times („vor zwei Jahren“) count from ``reference_date``.
+
+    ``reference`` says in words what that date is (the newest article's date, or today) for the answer.
+    """
     q = question.strip()
     low = q.lower()
     answer_type: AnswerType = "other"
@@ -95,12 +110,40 @@ def analyse(question: str) -> QuestionInfo:
             answer_type = kind
             break
     terms = tuple(dict.fromkeys(stem(w) for w in words(q) if w not in _MONTHS))
-    times = tuple(sorted({m.value for m in resolve_times(q, None)}))
-    english = _english(low)
+    mentions = resolve_times(q, reference_date)
+    times = tuple(sorted({m.value for m in mentions}))
+    notes = tuple(
+        f"„{m.text}“ = {m.value}" + (f", bezogen auf {reference}" if reference and not _YEAR.search(m.text) else "")
+        for m in mentions
+        if m.value[:4] not in m.text  # only what was worked out: „vor zwei Jahren“, „im Jahr vor 2025“
+    )
+    english = is_english(q)
     # What is measured is looked up in the articles' German vocabulary: not for English questions.
     measured = _measured(q) if answer_type in ("amount", "count") and not english else None
-    return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(q)), times, measured, english)
+    unit = (
+        next((u for cue, u in _UNITS if re.search(cue, low)), None)
+        if answer_type in ("amount", "count", "other")
+        else None
+    )
+    return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(q)), times, measured, english, unit, notes)
 
+
+# What a quantity question measures → the units its answer must carry.
+_UNITS: list[tuple[str, str]] = [
+    (r"\b(wiegt|wogen|wiegen|schwer|gewicht|weigh)", r"\b(kilo\w*|kg|gramm|g|tonnen|t|pfund)\b"),
+    (r"\b(geschwindigkeit|schnell|tempo|speed|fast)\b", r"(km/h|stundenkilometer|kilometer pro stunde|mph|knoten)"),
+    (
+        r"\b(kost\w*|preis\w*|teuer|zahl\w*|strafe|ablöse|gehalt|umsatz|gewinn|verlust|budget|cost|price|pay)",
+        r"(euro|dollar|€|\$|franken|pfund|yen|rubel|kronen|yuan|cent)",
+    ),
+    (r"\b(wie alt|alter\b|how old)", r"\b(jahre?n?|jährige\w*|years?)\b"),
+    (r"\b(prozent|anteil|quote|rate|percent|share)\b", r"(prozent|%|prozentpunkte)"),
+    (r"\b(wie lange|dauer|how long)\b", r"\b(sekunden|minuten|stunden|tage\w*|wochen|monate\w*|jahre\w*|std)\b"),
+    (
+        r"\b(wie (hoch|lang|weit|groß|tief|breit)|länge|höhe|entfernung|fläche|durchmesser|how (tall|long|far|big))\b",
+        r"\b(meter|m|km|kilometer|zentimeter|cm|millimeter|mm|quadrat\w*|hektar|ha|fuß|meilen)\b",
+    ),
+]
 
 # Nouns that name the kind of answer or its unit rather than its topic: „Wie viel Geld …“.
 _ANSWER_NOUNS = frozenset(
@@ -109,19 +152,6 @@ _ANSWER_NOUNS = frozenset(
     euro dollar milliarden millionen kosten mittel kilogramm tonnen meter kilometer grad liter stunden
     """.split()
 )
-
-
-_ENGLISH = frozenset("the how what who whom when where which why did does do is are were many much of".split())
-_GERMAN = frozenset(
-    "der die das den dem des wie wer wen wem was welche welcher welches ist sind hat wurde im ein eine nach wo wann und".split()
-)
-
-
-def _english(low: str) -> bool:
-    """More English than German function words ("Wer schrieb The Mask of Anarchy?" is German)."""
-    tokens = set(re.findall(r"\w+", low))
-    english, german = len(tokens & _ENGLISH), len(tokens & _GERMAN)
-    return english >= 2 and english > german
 
 
 def _measured(question: str) -> str | None:
@@ -135,7 +165,7 @@ def _measured(question: str) -> str | None:
 
 
 def _focus_terms(question: str) -> list[str]:
-    """Years, known countries/cities/organisations, multi-word names and hyphenated proper compounds."""
+    """Years, known countries/continents/cities/organisations, multi-word names and hyphenated proper compounds."""
     tokens = re.findall(r"\w+(?:-\w+)*", question)
     focus: list[str] = []
     run: list[str] = []

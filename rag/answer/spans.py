@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.question import GAZETTEER, QuestionInfo
-from rag.lexical import STOPWORDS, stem
+from rag.lexical import stem
 
 _NUMBER_WORDS = (
     "ein|eine|einen|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|"
@@ -18,10 +18,12 @@ _QUAL = (
 _SCALE = r"(?:Milliarden|Millionen|Billionen|Mrd\.|Mio\.|Tausend)"
 _CURRENCY = r"(?:US-Dollar|Dollar|Euro|€|\$|Franken|Pfund|Rubel|Yen|Prozent|%)"
 AMOUNT = re.compile(rf"{_QUAL}{_NUM}(?:[\s-]*{_SCALE})?[\s-]*{_CURRENCY}(?:-\w+)?", re.IGNORECASE)
-_COUNT = re.compile(rf"{_QUAL}({_NUM})(?:\s+{_SCALE})?\s+([A-ZÄÖÜ][\w-]+)", re.IGNORECASE)
+_COUNT = re.compile(rf"{_QUAL}({_NUM})(?:\s+{_SCALE})?\s+((?-i:[A-ZÄÖÜ])[\w-]+)", re.IGNORECASE)  # a noun: capital
 _FRACTION = re.compile(r"\b(?:zwei|drei|vier|ein)\s+(?:Drittel|Viertel|Fünftel)\b|\b(?:die\s+)?Hälfte\b", re.IGNORECASE)
 _MONTH = r"(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)"
 _WEEKDAY = r"(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)"
+WEEKDAY = re.compile(_WEEKDAY)
+"""A weekday alone: in news mostly the dateline's day, a weak answer to „Wann …?“."""
 _DATE = re.compile(
     rf"\b\d{{1,2}}\.\s*{_MONTH}(?:\s+\d{{4}})?|\b{_MONTH}\s+\d{{4}}|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|"
     rf"\b(?:am\s+)?{_WEEKDAY}\b|\b(?:im\s+)?{_MONTH}\b|\b(?:19|20)\d\d\b"
@@ -33,6 +35,87 @@ _LIST = re.compile(
 )
 _QUOTED = re.compile(r"[\"„“»]([^\"„“»«]{3,80})[\"“”«]")
 _ACRONYM = re.compile(r"\(([A-Z]{2,6})\)")
+
+# Common first names (German-speaking and international news): a capitalised pair that starts with
+# one is a person („Steffen Hofmann“), unlike the noun pairs German writes all the time.
+FIRST_NAMES = frozenset(
+    """
+    adam adrian albert alexander alexandra alfred ali alice andrea andreas andrej andrew angela angelika anna
+    anne annette anton antonio armin arnold barack barbara bashar ben benedikt benjamin bernd bernhard bill
+    birgit bob boris brigitte bruno carl carlos carmen caroline charles christa christian christiane christina
+    christine christoph christopher claudia daniel daniela david dennis dieter dietmar dmitri dominik donald
+    doris edward elena elisabeth elke emmanuel emma erich erik ernst erwin eva evelyn fabian felix ferdinand
+    florian francois françois frank franz franziska fred friedrich gabriele georg george gerald gerhard gernot
+    gertrud gianni gilbert giorgio giuseppe greg gregor gudrun günter günther hannes hannu hans harald harry
+    heidi heike heinrich heinz helga helmut henrik herbert hermann hilary hillary horst hubert ian igor ilse
+    ingrid irene isabella ivan jack jacques jakob james jan jana jane jean jennifer jens jeremy jessica jim joachim
+    jochen johann johanna johannes john jonas jörg josef joseph jürgen julia julian julius justin karin karl karl-heinz
+    katharina kathrin katrin kevin klaus konrad kurt lars laura lena leon leonhard lisa lorenz lothar luca lucas
+    ludwig luis lukas manfred manuel marc marcel marco margit maria marie marina mario marion mark markus martin
+    martina mary mats matteo matthias max maximilian michael michaela michel mike monika nadine natalie nicola
+    nicolas niklas nikolaus nina norbert olaf oliver oskar otto pamela pascal patricia patrick paul peter petra
+    philipp pierre rainer ralf raphael regina reinhard reinhold renate richard robert roland roman ronald rudolf
+    sabine sandra sara sarah sascha sebastian sergej silvia simon sophie stefan stefanie steffen stephan steve
+    steven susanne sven sylvia theresa thomas tim timo tobias tom toni ulrich ursula uwe valentin vanessa verena
+    viktor vladimir walter werner wilhelm willi wladimir wolfgang xavier yvonne
+    """.split()
+)
+_ROLES = (
+    "trainer",
+    "präsident",
+    "präsidentin",
+    "minister",
+    "ministerin",
+    "kanzler",
+    "kanzlerin",
+    "kapitän",
+    "chef",
+    "chefin",
+    "sprecher",
+    "sprecherin",
+    "direktor",
+    "direktorin",
+    "leiter",
+    "leiterin",
+    "gründer",
+    "gründerin",
+    "spieler",
+    "spielerin",
+    "sänger",
+    "sängerin",
+    "schauspieler",
+    "schauspielerin",
+    "autor",
+    "autorin",
+    "anwalt",
+    "anwältin",
+    "bürgermeister",
+    "bürgermeisterin",
+    "manager",
+    "managerin",
+    "regisseur",
+    "regisseurin",
+    "professor",
+    "professorin",
+    "forscher",
+    "forscherin",
+    "abgeordnete",
+    "abgeordneter",
+    "vorsitzende",
+    "vorsitzender",
+    "ceo",
+    "stürmer",
+    "verteidiger",
+    "torhüter",
+    "tormann",
+    "coach",
+    "experte",
+    "expertin",
+    "herr",
+    "frau",
+    "dr",
+    "prof",
+)
 
 # Capitalised words that start names' neighbours but are no names themselves.
 _NOT_NAMES = frozenset(
@@ -70,6 +153,8 @@ def _count(s: str, q: QuestionInfo) -> str | None:
         noun = m.group(2)
         if re.fullmatch(_MONTH, noun) or re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
             continue
+        if re.fullmatch(r"eine?[mnrs]?", m.group(1), re.IGNORECASE) and m.group(0).split()[1:2] == [noun]:
+            continue  # "Ein Polster" is an article and a noun, not a count
         phrase = m.group(0).strip()
         if _known(noun, q) or any(t.startswith(stem(noun.lower())[:5]) for t in q.terms):
             return phrase
@@ -80,18 +165,27 @@ def _count(s: str, q: QuestionInfo) -> str | None:
 
 
 def _date(s: str, q: QuestionInfo) -> str | None:
-    hits = [m.group(0) for m in _DATE.finditer(s) if m.group(0).lower() not in q.text.lower()]
+    hits = [re.sub(r"^(?:am|im)\s+", "", m.group(0)) for m in _DATE.finditer(s)]
+    hits = [h for h in hits if h.lower() not in q.text.lower()]
     return max(hits, key=len) if hits else None
 
 
 def _names(s: str, q: QuestionInfo) -> list[str]:
-    """Proper names of people: the last two words of a run of capitalised words, not in the question."""
+    """Names of people not in the question: the last two words of a run of capitalised words whose first
+    is a known first name or that follows a role ("Kapitän Steffen Hofmann", "Trainer Greg Holst").
+
+    German capitalises every noun, so a pair of capitalised words alone („Spanischen Hofreitschule“)
+    is no evidence of a person.
+    """
     names = []
     for m in _NAME.finditer(s):
-        name = m.group(0).split()[-2:]  # "Sowohl Außenminister Marco Rubio": the name closes the run
+        words = m.group(0).split()
+        name = words[-2:]  # "Sowohl Außenminister Marco Rubio": the name closes the run
+        role = (words[-3] if len(words) >= 3 else (s[: m.start()].split() or [""])[-1]).lower().strip(",.")
         if name[0].lower() in _NOT_NAMES or any(_known(t, q) or t.lower() in GAZETTEER for t in name):
             continue
-        names.append(" ".join(name))
+        if name[0].lower() in FIRST_NAMES or any(role.endswith(r) for r in _ROLES):
+            names.append(" ".join(name))
     return names
 
 
@@ -99,7 +193,7 @@ def _person(s: str, q: QuestionInfo) -> str | None:
     names = _names(s, q)
     if len(names) >= 2:
         return ", ".join(names[:-1]) + " und " + names[-1]
-    return names[0] if names else _list(s, q)
+    return names[0] if names else None
 
 
 def _place(s: str, q: QuestionInfo) -> str | None:
@@ -124,23 +218,25 @@ def _name(s: str, q: QuestionInfo) -> str | None:
     return names[0] if names else None
 
 
-def gap_span(sentence: str, q: QuestionInfo, max_words: int = 8) -> str:
-    """Fallback short answer: the longest run of words the question does not already contain."""
-    tokens = re.findall(r"\S+", sentence)
-    known = [stem(re.sub(r"\W", "", t.lower())) in q.terms for t in tokens]
-    best: tuple[int, int] = (0, 0)
-    i = 0
-    while i < len(tokens):
-        if known[i]:
-            i += 1
-            continue
-        j = i
-        while j < len(tokens) and not known[j]:
-            j += 1
-        if j - i > best[1] - best[0]:
-            best = (i, j)
-        i = j
-    run = tokens[best[0] : best[1]]
-    while run and re.sub(r"\W", "", run[0].lower()) in STOPWORDS:
-        run = run[1:]
-    return " ".join(run[:max_words]).strip(' ,.;:"„“')
+_EDGE_WORDS = frozenset(
+    """
+    an auf aus bei bis durch für gegen hinter in im ins am mit nach neben ohne seit über um unter von vom vor
+    zu zum zur zwischen ab und oder aber sowie dass weil wenn als wie denn sondern hervor heraus hinaus zurück
+    weg los fest ist sind war hat wird wurde
+    """.split()
+)
+_ARTICLES = frozenset("der die das den dem des ein eine einen einem einer eines".split())
+
+
+def is_whole_phrase(span: str) -> bool:
+    """A complete phrase: no preposition, conjunction, particle or auxiliary at either edge, no lower-case
+    article ("Den Haag" is a name), and not a lone lower-case word: "15 hervor", "Einigung auf",
+    "Über eine neue" are fragments."""
+    tokens = [t.strip('.,;:!?"„“”()') for t in span.split()]
+    tokens = [t for t in tokens if t]
+    if not tokens:
+        return False
+    for edge in (tokens[0], tokens[-1]):
+        if edge.lower() in _EDGE_WORDS or edge in _ARTICLES:
+            return False
+    return not (len(tokens) == 1 and tokens[0].islower() and not tokens[0][0].isdigit())

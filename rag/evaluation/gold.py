@@ -7,8 +7,10 @@ counts when its doc id without the ``#n`` part, or one of its collapsed duplicat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +29,7 @@ from rag.evaluation.metrics import (
 )
 from rag.evaluation.report import write_outputs
 from rag.followup import Turn
+from rag.settings import Settings
 
 if TYPE_CHECKING:
     from rag.api import RAG
@@ -120,6 +123,18 @@ def load_gold(path: str | Path) -> list[GoldItem]:
     if not items:
         raise GoldFormatError(f"{path}: no questions")
     return items
+
+
+def cached_index_dir(kind: str, key: bytes, settings: Settings) -> Path:
+    """``<model_cache_dir>/<kind>-<hash>``: one cached index per ``key``, embedding model and chunking."""
+    digest = hashlib.sha256(key)
+    digest.update(f"\n{settings.embedding_model}\n{settings.chunk_tokens}/{settings.chunk_overlap_tokens}".encode())
+    return settings.model_cache_dir / f"{kind}-{digest.hexdigest()[:16]}"
+
+
+def corpus_index(paths: Sequence[str | Path], settings: Settings) -> Path:
+    """The cached index of these files and folders (``rag eval --corpus``); adding to it skips unchanged files."""
+    return cached_index_dir("corpus", "\n".join(sorted(str(Path(p).resolve()) for p in paths)).encode(), settings)
 
 
 def article_id(doc_id: str) -> str:

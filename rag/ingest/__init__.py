@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.ingest.chunking import chunk_article, count_tokens, split_sentences
+from rag.ingest.chunking import chunk_article, count_tokens, sentence_spans, split_sentences
 from rag.ingest.formats import IngestError, find_files, read_articles
 from rag.ingest.parse import normalize_date, parse_news_text
 from rag.ingest.timeexpr import resolve_times, time_interval, times_overlap
@@ -16,6 +16,7 @@ __all__ = [
     "parse_news_text",
     "read_articles",
     "resolve_times",
+    "sentence_spans",
     "split_sentences",
     "time_interval",
     "times_overlap",

@@ -119,8 +119,11 @@ def _cut_long(text: str, start: int, end: int, max_tokens: int) -> list[tuple[in
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]
 
 
-def _pieces(body: str, max_tokens: int) -> list[tuple[int, int]]:
-    """Sentence spans; a sentence longer than ``max_tokens`` is cut into spans that fit, trimmed."""
+def sentence_spans(body: str, max_tokens: int) -> list[tuple[int, int]]:
+    """Sentence spans; a sentence longer than ``max_tokens`` is cut into spans that fit, trimmed.
+
+    The units chunks are made of, and the units that get their own vector for answer selection.
+    """
     pieces: list[tuple[int, int]] = []
     for s, e in split_sentences(body):
         if count_tokens(body[s:e]) <= max_tokens:
@@ -153,7 +156,7 @@ def chunk_article(article: Article, max_tokens: int, overlap_tokens: int) -> lis
     if max_tokens < 1 or overlap_tokens < 0:
         raise ValueError("max_tokens must be positive and overlap_tokens not negative")
     body = article.body
-    pieces = _pieces(body, max_tokens)
+    pieces = sentence_spans(body, max_tokens)
 
     def size(i: int, j: int) -> int:
         return count_tokens(body[pieces[i][0] : pieces[j - 1][1]])

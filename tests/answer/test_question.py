@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rag.answer.question import analyse
@@ -35,3 +37,43 @@ def test_what_a_question_measures(question: str, answer_type: str, measured: str
 )
 def test_english_questions_are_recognised(question: str, english: bool) -> None:
     assert analyse(question).english is english
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("Ist die Militärhilfe dauerhaft eingestellt worden?", "yesno"),
+        ("Hat Rutte die Alliierten gelobt?", "yesno"),
+        ("Was kostet die Brücke?", "other"),  # German "was" is no yes/no question
+        ("Did Russia lose soldiers?", "yesno"),
+    ],
+)
+def test_yes_no_questions(question: str, answer_type: str) -> None:
+    assert analyse(question).answer_type == answer_type
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence_unit"),
+    [
+        ("Wie viel wiegt der Kuschelpolster?", "5 Kilogramm"),
+        ("Was soll der Polster kosten?", "10.000 Yen"),
+        ("How old was Robert Stigwood when he died?", "81 Jahre"),
+        ("Wie lange hat er für die Strecke gebraucht?", "drei Tage"),
+    ],
+)
+def test_units_a_quantity_question_implies(question: str, sentence_unit: str) -> None:
+    unit = analyse(question).unit
+    assert unit is not None and re.search(unit, sentence_unit, re.IGNORECASE)
+
+
+def test_no_unit_where_the_question_implies_none() -> None:
+    assert analyse("Wie viele Tiger leben in Nepal?").unit is None
+
+
+def test_relative_times_count_from_the_reference_date_and_say_so() -> None:
+    q = analyse("Wie viel Hilfe wurde letztes Jahr zugesagt?", "2026-11-26", "heute (2026-11-26)")
+    assert q.times == ("2025",)
+    assert q.time_notes == ("„letztes Jahr“ = 2025, bezogen auf heute (2026-11-26)",)
+    arithmetic = analyse("Wie viel Hilfe wurde im Jahr vor 2025 zugesagt?", "2026-11-26", "heute")
+    assert arithmetic.times == ("2024",) and arithmetic.time_notes == ("„im Jahr vor 2025“ = 2024",)
+    assert analyse("Wie viel Hilfe wurde 2024 zugesagt?", "2026-11-26", "heute").time_notes == ()

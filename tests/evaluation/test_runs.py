@@ -142,7 +142,7 @@ def test_run_squad_on_two_paragraphs(tmp_path: Path) -> None:
 
     summary = run_squad(squad, settings, out, index_dir=index, progress=False)
 
-    assert summary["n"] == 4 and summary["n_paragraphs"] == 2 and summary["top_k"] >= 10
+    assert summary["n"] == 4 and summary["n_paragraphs"] == 2 and summary["top_k"] == settings.top_k
     assert summary["recall_at_10"] == 1.0  # both paragraphs are always among the passages
     assert summary["recall_at_1"] >= 0.75 and summary["mrr_at_10"] >= 0.75  # topics do not overlap
     assert any("fewer than 10 passages" in note for note in summary["notes"])
@@ -165,6 +165,31 @@ def test_run_squad_on_two_paragraphs(tmp_path: Path) -> None:
     assert again["n"] == 1 and again["recall_at_10"] == 1.0
 
 
+@pytest.mark.slow
+def test_run_squad_parallel_questions_on_one_half(tmp_path: Path) -> None:
+    """English questions over the German paragraphs, only the even ("train") articles."""
+    squad = tmp_path / "tiny.json"
+    squad.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    english = json.loads(json.dumps(SQUAD))
+    for article in english["data"]:
+        for para in article["paragraphs"]:
+            for qa in para["qas"]:
+                qa["question"] = f"In English: {qa['id']}?"
+    parallel = tmp_path / "tiny.en.json"
+    parallel.write_text(json.dumps(english), encoding="utf-8")
+
+    summary = run_squad(squad, Settings(), tmp_path / "out", tmp_path / "index", questions_from=parallel, half="train")
+
+    rows = [
+        json.loads(line) for line in (tmp_path / "out" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert summary["half"] == "train" and summary["n"] == 2
+    assert [r["question"] for r in rows] == ["In English: b1?", "In English: b2?"]  # article 0 only
+    assert rows[0]["expected"] == ["Maria Lindner"]  # the answers stay those of the German file
+    with pytest.raises(ValueError, match="half"):
+        run_squad(squad, Settings(), None, tmp_path / "index", half="dev")
+
+
 def test_default_squad_index_depends_on_file_and_model(tmp_path: Path) -> None:
     squad = tmp_path / "tiny.json"
     squad.write_text(json.dumps(SQUAD), encoding="utf-8")
@@ -175,3 +200,29 @@ def test_default_squad_index_depends_on_file_and_model(tmp_path: Path) -> None:
     assert default_index_dir(squad, settings.model_copy(update={"embedding_model": "other"})) != first
     squad.write_text(json.dumps({**SQUAD, "version": "1.1 "}), encoding="utf-8")
     assert default_index_dir(squad, settings) != first
+
+
+@pytest.mark.slow
+def test_eval_gold_indexes_its_corpus_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rag.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bruecke.txt").write_text(BRIDGE, encoding="utf-8")
+    (corpus / "imker.txt").write_text(BEES, encoding="utf-8")
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {"id": "q1", "question": "Wie lang ist die neue Elbbrücke?", "answer": "420 Meter",
+         "key_facts": [["420"]], "sources": ["bruecke.txt"], "type": "numeric", "answerable": True},
+        {"id": "q2", "question": "Wer ist Vorsitzender des Imkervereins?", "answer": "Jonas Bergmann",
+         "key_facts": [["bergmann"]], "sources": ["imker.txt"], "type": "person", "answerable": True},
+    ]  # fmt: skip
+    gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    index = tmp_path / "index"
+
+    assert main(["eval", str(gold), "--corpus", str(corpus), "--index", str(index), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)  # progress goes to stderr: stdout is the JSON alone
+    assert summary["n"] == 2 and summary["hit_at_1"] == 1.0 and summary["key_fact_accuracy"] == 1.0
+    generation = (index / "CURRENT").read_text(encoding="utf-8")
+    assert main(["eval", str(gold), "--corpus", str(corpus), "--index", str(index), "--json"]) == 0
+    assert (index / "CURRENT").read_text(encoding="utf-8") == generation  # unchanged files: no new index

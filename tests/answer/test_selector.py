@@ -1,0 +1,142 @@
+"""Candidate features, the shipped selector and its training, without the embedding model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.answer.features import FEATURES, candidates
+from rag.answer.question import analyse
+from rag.answer.selector import KINDS, LONG_DOCUMENT, MODEL_FILE, LogisticModel, Selector, document_kind
+from rag.answer.training import Example, choose_threshold, fit, fit_model
+from rag.store import ArticleSentences
+from rag.types import Passage
+
+BODY = (
+    "Die Stadt Berlin plant eine neue Brücke über die Spree. "
+    "Die Brücke kostet 12 Millionen Euro und soll 2027 fertig sein. "
+    "Der Bürgermeister lobte das Projekt am Montag."
+)
+
+
+def _setup() -> tuple[Passage, dict[str, ArticleSentences], np.ndarray]:
+    spans, start = [], 0
+    for sentence in BODY.split(". "):
+        s = BODY.index(sentence, start)
+        spans.append((s, s + len(sentence) + (1 if not sentence.endswith(".") else 0)))
+        start = s + len(sentence)
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(spans), 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    passage = Passage("a.txt::0", "a.txt", "Neue Brücke", "2025-04", None, BODY, 0, len(BODY), 0.03)
+    return passage, {"a.txt": ArticleSentences(spans, vectors.astype(np.float16))}, vectors[1]
+
+
+def _features(question: str) -> dict[str, dict[str, float]]:
+    passage, sentences, query = _setup()
+    cands = candidates(analyse(question), [passage], sentences, {"a.txt": BODY}, query, lambda t: 1.0, set())
+    return {c.text: dict(zip(FEATURES, c.features.tolist(), strict=True)) for c in cands}
+
+
+def test_every_sentence_is_a_candidate_with_named_features() -> None:
+    feats = _features("Wie viel kostet die neue Brücke in Berlin?")
+    assert len(feats) == 3
+    cost = next(f for t, f in feats.items() if "12 Millionen" in t)
+    praise = next(f for t, f in feats.items() if "Bürgermeister" in t)
+    assert cost["span_found"] == 1.0 and praise["span_missing"] == 1.0
+    assert cost["dense"] == pytest.approx(1.0, abs=1e-2) and cost["dense_gap"] == pytest.approx(0.0, abs=1e-6)
+    assert cost["lexical"] > praise["lexical"]
+
+
+def test_time_fit_and_conflict() -> None:
+    fit_2027 = _features("Wann ist die Brücke 2027 fertig?")
+    fit_2030 = _features("Wird die Brücke 2030 fertig?")
+    assert max(f["time_fit"] for f in fit_2027.values()) == 1.0
+    assert max(f["time_conflict"] for f in fit_2030.values()) == 1.0
+
+
+def test_english_questions_get_no_lexical_evidence() -> None:
+    feats = _features("How much does the new bridge in Berlin cost?")
+    assert all(f["lexical"] == 0.0 and f["dense_english"] == f["dense"] for f in feats.values())
+
+
+def test_the_shipped_selector_matches_the_features_and_was_trained() -> None:
+    selector = Selector.load()
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert tuple(data["features"]) == FEATURES and set(selector.models) == set(KINDS)
+    for model in selector.models.values():
+        assert np.abs(model.coef).sum() > 0 and 0.0 < model.threshold < 1.0
+    assert selector.models["passages"].info["questions"]["xquad-de"] > 0
+    assert any(k.startswith("news_qa") for k in selector.models["articles"].info["questions"])
+
+
+def test_documents_choose_the_model() -> None:
+    assert document_kind(5) == "passages" and document_kind(LONG_DOCUMENT + 1) == "articles"
+
+
+def test_selector_save_load_round_trip(tmp_path: Path) -> None:
+    n = len(FEATURES)
+    coef = np.linspace(-1, 1, n).astype(np.float32)
+    model = LogisticModel(np.zeros(n), np.ones(n), coef, 0.5, 0.3)
+    Selector({"passages": model, "articles": model}).save(tmp_path / "s.json")
+    loaded = Selector.load(tmp_path / "s.json").for_documents(20)
+    x = np.eye(n, dtype=np.float32)
+    expected = 1 / (1 + np.exp(-(coef + 0.5)))
+    assert np.allclose(loaded.probabilities(x), expected, atol=1e-5) and loaded.threshold == 0.3
+
+
+def test_a_selector_for_other_features_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"features": ["dense"], "models": {}}))
+    with pytest.raises(ValueError, match="train-selector"):
+        Selector.load(path)
+
+
+def _synthetic(n_questions: int, seed: int) -> list[Example]:
+    """Questions with 6 candidates; the answer (when there is one) has a high first feature."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n_questions):
+        x = rng.normal(size=(6, len(FEATURES))).astype(np.float32)
+        labels = np.zeros(6, dtype=np.int8)
+        answerable = i % 4 != 0
+        if answerable:
+            x[2, 0] += 4.0
+            labels[2] = 1
+        out.append(Example(f"g{i % 10}", "synthetic", answerable, x, labels))
+    return out
+
+
+def test_fit_learns_the_signal_and_calibrates_abstention() -> None:
+    selector = fit_model(_synthetic(200, 0))
+    assert selector.coef[0] > 1.0  # the informative feature carries the weight
+    test = _synthetic(80, 1)
+    best = [selector.probabilities(ex.features).max() for ex in test]
+    chosen = [int(np.argmax(selector.probabilities(ex.features))) for ex in test if ex.answerable]
+    assert np.mean([c == 2 for c in chosen]) > 0.9
+    answered = [b >= selector.threshold for b in best]
+    assert np.mean([a for a, ex in zip(answered, test) if not ex.answerable]) < 0.5
+    assert selector.info["out_of_fold"]["n_unanswerable"] == 50
+
+
+def test_fit_trains_one_model_per_document_kind() -> None:
+    short = [replace(ex, documents="passages") for ex in _synthetic(60, 2)]
+    selector = fit(short + _synthetic(60, 3))
+    assert selector.models["passages"].info["questions"] == selector.models["articles"].info["questions"]
+    assert not np.allclose(selector.models["passages"].coef, selector.models["articles"].coef)
+
+
+def test_threshold_balances_answers_and_abstentions() -> None:
+    best = np.array([0.9, 0.8, 0.7, 0.2, 0.1, 0.3])
+    right = np.array([True, True, False, False, False, False])
+    answerable = np.array([True, True, True, False, False, False])
+    t, figures = choose_threshold(best, right, answerable)
+    assert (
+        0.3 < t <= 0.7
+        and figures["abstention_recall"] == 1.0
+        and figures["answerable_correct"] == pytest.approx(2 / 3, abs=1e-3)
+    )
