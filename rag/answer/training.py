@@ -10,7 +10,7 @@ the model when to abstain; questions written to be unanswerable count the same w
 
 Data: XQuAD German questions, and the English questions over the German paragraphs, of the even
 articles only (the odd ones are for reporting), plus gold-format question files written for
-training (``training/*.jsonl``, with ``evidence`` sentences) over their own corpus. The model is
+training (``training/*.jsonl``, locating their evidence sentences) over their own corpus. The model is
 a logistic regression (scikit-learn) on standardised features; the abstention threshold is chosen
 on out-of-fold probabilities (folds by article), so on questions the fold's model did not see.
 """
@@ -57,13 +57,14 @@ class Example:
 
 
 def _ask(rag: RAG, question: str, history: list | None, drop: set[str]) -> tuple[list[Candidate], float]:  # type: ignore[type-arg]
-    """Candidates as the chain builds them, and their articles' median length; ``drop``: article ids
-    whose passages are removed first."""
+    """Candidates as the chain builds them, and their articles' median length; ``drop``: doc ids or
+    file names whose passages are removed first."""
     standalone = standalone_question(question, history)
     k = rag.settings.top_k
-    passages = rag.retrieve(standalone, k + 10 if drop else k)
+    passages = rag.retrieve(standalone, k + 20 if drop else k)
     if drop:
-        passages = [p for p in passages if not {article_id(d) for d in (p.doc_id, *p.duplicates)} & drop][:k]
+        ids = [{d, article_id(d)} for d in (p.doc_id for p in passages)]
+        passages = [p for p, doc in zip(passages, ids, strict=True) if not (doc | set(p.duplicates)) & drop][:k]
     q = analyse(standalone, *rag.chain.retriever.search.reference())
     return rag.chain.extractive.candidates(q, passages)
 
@@ -76,9 +77,11 @@ def _examples(
     label: Callable[[Candidate, bool], int],
     group: str,
     kind: str,
+    without: set[str] | None = None,
 ) -> Iterable[Example]:
-    """The question as asked, and (when answerable) asked again without its gold articles."""
-    for drop in [set(), gold] if gold else [set()]:
+    """The question as asked, and (when answerable) asked again without its gold articles (or the
+    documents ``without`` names: all paragraphs of an encyclopaedia article)."""
+    for drop in [set(), without or gold] if gold else [set()]:
         cands, length = _ask(rag, question, history, drop)
         if not cands:
             continue
@@ -92,6 +95,9 @@ def _examples(
 def xquad_examples(rag: RAG, path: Path, questions_from: Path | None, half: str, kind: str) -> list[Example]:
     """Examples from a SQuAD file's questions of one half of its articles (``rag`` indexes its paragraphs)."""
     _, questions = load_squad(path, questions_from)
+    article_docs: dict[int, set[str]] = {}
+    for q in questions:
+        article_docs.setdefault(q.article, set()).add(paragraph_doc_id(path, q.paragraph))
     out: list[Example] = []
     for q in (q for q in questions if in_half(q, half)):
         gold_doc = paragraph_doc_id(path, q.paragraph)
@@ -103,18 +109,24 @@ def xquad_examples(rag: RAG, path: Path, questions_from: Path | None, half: str,
                 return 0
             return 1 if answerable and c.passage.doc_id == gold_doc else -1
 
-        out.extend(_examples(rag, q.question, None, {gold_doc}, label, f"xquad-{q.article}", kind))
+        group = f"xquad-{q.article}"
+        out.extend(_examples(rag, q.question, None, {gold_doc}, label, group, kind, article_docs[q.article]))
     return out
 
 
-def gold_examples(rag: RAG, path: Path, kind: str) -> list[Example]:
-    """Examples from a gold-format file whose answerable items quote their ``evidence`` sentence."""
+def gold_examples(rag: RAG, path: Path, kind: str, corpus: Sequence[Path]) -> list[Example]:
+    """Examples from a gold-format file whose answerable items locate their evidence sentence.
+
+    ``evidence_span`` holds character offsets into the source file (found in one of the ``corpus``
+    folders): the articles' text stays where its licence allows it, outside this repository.
+    """
     import json
 
     rows = {r["id"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if r}
     out: list[Example] = []
     for item in load_gold(path):
-        evidence = rows[item.id].get("evidence", "")
+        span = rows[item.id].get("evidence_span")
+        evidence = _source_text(item.sources[0], corpus)[span[0] : span[1]] if span else ""
         facts = [[normalize(f) for f in group] for group in item.key_facts]
         sources = set(item.sources)
 
@@ -134,6 +146,13 @@ def gold_examples(rag: RAG, path: Path, kind: str) -> list[Example]:
         group = item.sources[0] if item.sources else rows[item.id].get("near", item.id)
         out.extend(_examples(rag, item.question, item.history or None, sources, label, group, kind))
     return out
+
+
+def _source_text(name: str, corpus: Sequence[Path]) -> str:
+    for folder in corpus:
+        if (folder / name).is_file():
+            return (folder / name).read_text(encoding="utf-8")
+    raise FileNotFoundError(f"{name} is in none of {', '.join(map(str, corpus))}")
 
 
 def _overlaps(c: Candidate, evidence: str) -> bool:
@@ -272,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=True,
         )
         for path in args.gold:
-            examples += gold_examples(news, path, path.stem)
+            examples += gold_examples(news, path, path.stem, args.corpus)
     selector = fit(examples)
     selector.save(args.out)
     for kind, model in selector.models.items():
