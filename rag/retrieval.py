@@ -12,7 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.embedding import Embedder
-from rag.ingest import resolve_times, times_overlap
+from rag.ingest import resolve_times, times_overlap, with_resolved_times
 from rag.lexical import is_english, names_and_numbers
 from rag.settings import Settings
 from rag.store import Store
@@ -53,15 +53,16 @@ class HybridSearch:
             return []
         query = self._embedder.embed_query(question)
         fused: dict[int, float] = {}
+        reference = time_reference(store)[0]
         english = is_english(question)
         lexical_weight = s.weight_lexical * (s.lexical_weight_english if english else 1.0)
-        lexical_query = " ".join(names_and_numbers(question)) if english else question
+        lexical_query = " ".join(names_and_numbers(question)) if english else with_resolved_times(question, reference)
         lexical_hits = store.lexical.search(lexical_query, s.k_lexical) if lexical_weight else []
         for weight, hits in ((s.weight_dense, store.search_dense(query, s.k_dense)), (lexical_weight, lexical_hits)):
             for rank, (chunk_id, _score) in enumerate(hits, start=1):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (s.rrf_k + rank)
         rows = store.chunks(list(fused))
-        wanted = question_times(question, time_reference(store)[0])
+        wanted = question_times(question, reference)
         if wanted:
             for chunk_id, stored in rows.items():
                 times = [*stored.chunk.times, *([stored.date] if stored.date else [])]

@@ -32,6 +32,16 @@ def test_amount_for_a_year_the_article_calls_last_year(rag: RAG) -> None:
     assert {"retrieve", "answer", "total"} <= set(ans.timings_ms)
 
 
+def test_time_arithmetic_in_the_question_is_worked_out_and_shown(rag: RAG) -> None:
+    ans = rag.ask("Wie viel Hilfe wurde im Jahr vor 2025 zugesagt?")
+    assert not ans.abstained and "50 Milliarden Euro" in ans.text and ans.citations[0].doc_id in RUTTE_2024
+    assert "„im Jahr vor 2025“ = 2024" in ans.text
+    relative = rag.ask("Wie viel Hilfe wurde letztes Jahr zugesagt?")  # newest seed article: 2026-01
+    assert (
+        "20 Milliarden Euro" in relative.text and "bezogen auf das neueste Artikeldatum (2026-01-24)" in relative.text
+    )
+
+
 def test_follow_up_uses_the_conversation(rag: RAG) -> None:
     history = [
         {"role": "user", "content": "Wie viel Hilfe wurde 2024 zugesagt?"},

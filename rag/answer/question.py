@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.ingest import resolve_times
+from rag.ingest import resolve_times, with_resolved_times
 from rag.lexical import STOPWORDS, is_english, stem, words
 
 AnswerType = Literal["amount", "count", "date", "person", "place", "list", "name", "explanation", "yesno", "other"]
@@ -109,7 +109,8 @@ def analyse(question: str, reference_date: str | None = None, reference: str = "
         if re.search(pattern, low):
             answer_type = kind
             break
-    terms = tuple(dict.fromkeys(stem(w) for w in words(q) if w not in _MONTHS))
+    resolved = with_resolved_times(q, reference_date)  # „im Jahr vor 2025“ is about 2024, not 2025
+    terms = tuple(dict.fromkeys(stem(w) for w in words(resolved) if w not in _MONTHS))
     mentions = resolve_times(q, reference_date)
     times = tuple(sorted({m.value for m in mentions}))
     notes = tuple(
@@ -125,7 +126,7 @@ def analyse(question: str, reference_date: str | None = None, reference: str = "
         if answer_type in ("amount", "count", "other")
         else None
     )
-    return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(q)), times, measured, english, unit, notes)
+    return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(resolved)), times, measured, english, unit, notes)
 
 
 # What a quantity question measures → the units its answer must carry.

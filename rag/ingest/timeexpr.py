@@ -303,6 +303,17 @@ def resolve_times(text: str, ref_date: str | None) -> list[TimeMention]:
     return sorted(found, key=lambda t: t.start)
 
 
+def with_resolved_times(text: str, ref_date: str | None) -> str:
+    """``text`` with each worked-out time replaced by its value: „im Jahr vor 2025“ → „2024“,
+    „letztes Jahr“ → „2025“ (given a 2026 reference). Times stated as such stay as written."""
+    out, last = [], 0
+    for m in resolve_times(text, ref_date):
+        if m.value[:4] not in m.text:
+            out.append(f"{text[last : m.start]}{m.value}")
+            last = m.end
+    return "".join(out) + text[last:]
+
+
 def time_interval(value: str) -> tuple[dt.date, dt.date]:
     """The first and last day (inclusive) a time value covers; ValueError for anything else."""
     if m := re.fullmatch(r"(\d{4})-Q([1-4])", value):

@@ -77,3 +77,8 @@ def test_relative_times_count_from_the_reference_date_and_say_so() -> None:
     arithmetic = analyse("Wie viel Hilfe wurde im Jahr vor 2025 zugesagt?", "2026-11-26", "heute")
     assert arithmetic.times == ("2024",) and arithmetic.time_notes == ("„im Jahr vor 2025“ = 2024",)
     assert analyse("Wie viel Hilfe wurde 2024 zugesagt?", "2026-11-26", "heute").time_notes == ()
+
+
+def test_a_worked_out_year_replaces_the_one_written() -> None:
+    q = analyse("Wie viel Hilfe wurde im Jahr vor 2025 zugesagt?", "2026-11-26", "heute")
+    assert "2025" not in q.terms and "2025" not in q.focus and "2024" in q.focus

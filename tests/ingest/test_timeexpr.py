@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from rag.ingest import resolve_times, time_interval, times_overlap
+from rag.ingest import resolve_times, time_interval, times_overlap, with_resolved_times
 
 
 def found(text: str, ref: str | None) -> list[tuple[str, str]]:
@@ -257,3 +257,11 @@ def test_amounts_next_to_counted_expressions() -> None:
         ("im Jahr vor 2025", "2024"),
         ("dem Vormonat", "2026-10"),
     ]
+
+
+def test_worked_out_times_are_replaced_by_their_values() -> None:
+    ref = "2026-11-26"
+    assert with_resolved_times("Wie viel wurde im Jahr vor 2025 zugesagt?", ref) == "Wie viel wurde 2024 zugesagt?"
+    assert with_resolved_times("Was geschah letztes Jahr?", ref) == "Was geschah 2025?"
+    assert with_resolved_times("Was geschah 2024 im März?", ref) == "Was geschah 2024 im März?"  # as stated
+    assert with_resolved_times("Was geschah letztes Jahr?", None) == "Was geschah letztes Jahr?"  # no reference
