@@ -118,8 +118,8 @@ class ExtractiveAnswerer:
         c = best.candidate
         if self._misses_focus(q, c.passage):
             return Draft(abstain_text(passages), None, True, [], best.probability)
-        short = c.span if c.span and is_whole_phrase(c.span) else None
-        cited = [best]
+        runner = close_second(best, scored, threshold)
+        cited = [best, *([runner] if runner else [])]
         agreeing = _same_fact(best, scored, threshold)
         conflict = None if agreeing else _conflicting(best, scored, q, threshold)
         cited += [s for s in (agreeing, conflict) if s is not None]
@@ -127,22 +127,48 @@ class ExtractiveAnswerer:
             Citation.of(n, s.candidate.passage, s.candidate.start, s.candidate.end, s.probability)
             for n, s in enumerate(cited, start=1)
         ]
+        # the typed phrase of the best sentence, else of the close second one
+        typed = [(n, s.candidate.span) for n, s in enumerate(cited[: 1 + bool(runner)], start=1)]
+        n_short, short = next(((n, span) for n, span in typed if span and is_whole_phrase(span)), (0, None))
         lines = []
         if q.answer_type == "yesno":
             lines.append(f"{_yes_no(q, c)} [1]:")
         elif short:
-            lines.append(f"{short[0].upper()}{short[1:]} [1].")
+            lines.append(f"{short[0].upper()}{short[1:]} [{n_short}].")
         lines.append(f"„{c.text}“ [1]")
         if c.time_notes:
             lines.append(f"(Zeitbezug im Artikel vom {c.passage.date}: {'; '.join(c.time_notes)})")
         if q.time_notes:
             lines.append(f"(Zeitangabe der Frage: {'; '.join(q.time_notes)})")
+        if runner is not None:
+            lines.append(f"Möglicherweise auch: „{runner.candidate.text}“ [2]")
+        n = len(cited)
         if agreeing is not None:
-            lines.append(f"Ebenso berichtet „{agreeing.candidate.passage.title}“: „{agreeing.candidate.text}“ [2]")
+            lines.append(f"Ebenso berichtet „{agreeing.candidate.passage.title}“: „{agreeing.candidate.text}“ [{n}]")
         if conflict is not None:
             other = conflict.candidate
-            lines.append(f"Die Quellen weichen ab – „{other.passage.title}“ schreibt: „{other.text}“ [2]")
+            lines.append(f"Die Quellen weichen ab – „{other.passage.title}“ schreibt: „{other.text}“ [{n}]")
         return Draft("\n\n".join(lines), short, False, citations, best.probability)
+
+
+RUNNER_UP = 0.5
+"""A second sentence of the same article is quoted too when the selector finds it at least half as
+likely to answer as the best one: two plausible answers are more use than a coin toss."""
+
+
+def close_second(best: Scored, scored: list[Scored], threshold: float) -> Scored | None:
+    """The next sentence of the best one's article that nearly ties with it (and does not overlap it)."""
+    c = best.candidate
+    lo, hi = c.passage.start + c.start, c.passage.start + c.end
+    for s in scored[1:]:
+        if s.probability < max(threshold, RUNNER_UP * best.probability):
+            return None
+        o = s.candidate
+        if o.passage.doc_id == c.passage.doc_id and not (
+            lo < o.passage.start + o.end and o.passage.start + o.start < hi
+        ):
+            return s
+    return None
 
 
 def _yes_no(q: QuestionInfo, c: Candidate) -> str:

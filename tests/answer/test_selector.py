@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.answer.features import FEATURES, candidates
+from rag.answer.extractive import Scored, close_second
+from rag.answer.features import FEATURES, Candidate, candidates
 from rag.answer.question import analyse
 from rag.answer.selector import KINDS, LONG_DOCUMENT, MODEL_FILE, LogisticModel, Selector, document_kind
 from rag.answer.training import Example, choose_threshold, fit, fit_model
@@ -140,3 +141,18 @@ def test_threshold_balances_answers_and_abstentions() -> None:
         and figures["abstention_recall"] == 1.0
         and figures["answerable_correct"] == pytest.approx(2 / 3, abs=1e-3)
     )
+
+
+def _scored(doc: str, start: int, probability: float) -> Scored:
+    passage = Passage(f"{doc}::0", doc, "T", None, None, BODY, 0, len(BODY), 0.03)
+    end = start + 20
+    candidate = Candidate(passage, 1, start, end, BODY[start:end], None, (), np.zeros(len(FEATURES)))
+    return Scored(candidate, probability)
+
+
+def test_aclose_second_sentence_of_the_same_article_is_quoted_too() -> None:
+    best = _scored("a.txt", 0, 0.6)
+    second, other_article, overlapping = _scored("a.txt", 60, 0.4), _scored("b.txt", 0, 0.5), _scored("a.txt", 10, 0.55)
+    assert close_second(best, [best, overlapping, other_article, second], 0.1) is second
+    assert close_second(best, [best, _scored("a.txt", 60, 0.2)], 0.1) is None  # under half as likely
+    assert close_second(best, [best, second], 0.45) is None  # under the threshold
