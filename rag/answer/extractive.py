@@ -101,12 +101,13 @@ class ExtractiveAnswerer:
             return False
         body = self._store().bodies([passage.doc_id]).get(passage.doc_id, passage.text)
         text = f"{passage.title}\n{body}"
-        times = [m.value for m in resolve_times(body, passage.date)] + ([passage.date] if passage.date else [])
         for f in q.focus:
-            if f.isdigit():
-                if f not in text and not any(times_overlap(f, t) for t in times):
+            if f.isdigit() and f not in text:
+                # not written: the year may still be meant („im vergangenen Jahr“ in a 2025 article)
+                times = [m.value for m in resolve_times(body, passage.date)] + ([passage.date] if passage.date else [])
+                if not any(times_overlap(f, t) for t in times):
                     return True
-            elif not mentions(text, f):
+            elif not f.isdigit() and not mentions(text, f):
                 return True
         return False
 
