@@ -124,6 +124,9 @@ def _number_words(text: str) -> str:
     return "".join(out) + text[last:]
 
 
+_DECIMAL_ZEROS = re.compile(r"(?<![\d.,])(\d+)([.,])(\d*0)(?![\d.,]?\d)")
+
+
 def normalize(text: str) -> str:
     """Normalise German answer text so that equal facts compare equal as substrings.
 
@@ -132,7 +135,7 @@ def normalize(text: str) -> str:
     ("US-Dollar" → "us dollar"); "%" → "prozent"; thousands separators in numbers dropped
     ("20.000", "20 000", "20,000" → "20000", while "1,5" stays); German number words become
     digits ("fünfzig" → "50", "zwanzigtausend" and "zwanzig tausend" → "20000", "eine Milliarde"
-    → "1 milliarden"); dashes and punctuation become spaces, except "." "," "/" between digits.
+    → "1 milliarden"); trailing zeros of decimals dropped ("26,80" → "26,8", "3,0" → "3"); dashes and punctuation become spaces, except "." "," "/" between digits.
     So "50 Mrd. €", "50 Milliarden Euro" and "fünfzig Milliarden Euro" all give "50 milliarden euro".
     """
     s = unicodedata.normalize("NFKC", text).lower()
@@ -146,6 +149,7 @@ def normalize(text: str) -> str:
     s = re.sub(r"\bmilliarde\b", "milliarden", s)
     s = re.sub(r"\bmillion\b", "millionen", s)
     s = _THOUSANDS.sub(lambda m: m.group(1) + re.sub(r"\D", "", m.group(2)), s)
+    s = _DECIMAL_ZEROS.sub(lambda m: m.group(1) + (m.group(3).rstrip("0") and m.group(2) + m.group(3).rstrip("0")), s)
     s = _DASHES.sub(" ", s)
     s = _number_words(s)
     s = _N_TAUSEND.sub(lambda m: str(int(m.group(1)) * 1000), s)

@@ -49,6 +49,8 @@ SEEDS_QA = Path(__file__).resolve().parent.parent / "data" / "seeds_qa.jsonl"
         (["431 Mio. Euro", "431 Millionen €"], "431 millionen euro"),
         (["eine Milliarde Dollar", "1 Milliarde $", "1 Mrd. USD"], "1 milliarden dollar"),
         (["1.234.567 Soldaten", "1 234 567 Soldaten", "1,234,567 Soldaten"], "1234567 soldaten"),
+        (["ab 26,80 Euro", "ab 26,8 Euro"], "ab 26,8 euro"),  # a decimal's trailing zeros say nothing
+        (["3,0 Prozent", "3 %"], "3 prozent"),
     ],
 )
 def test_normalize_makes_equal_facts_equal(variants: list[str], expected: str) -> None:
@@ -63,6 +65,7 @@ def test_normalize_makes_equal_facts_equal(variants: list[str], expected: str) -
         ("Rund 20.000 Soldaten [1].", "rund 20000 soldaten"),  # citation markers and punctuation go
         ("Am 13. November", "am 13 november"),
         ("13.11.2024", "13.11.2024"),  # a date is no thousands group
+        ("am 2.10.2020", "am 2.10.2020"),  # nor a decimal with zeros to drop
         ("sechs Milliarden US-Dollar", "6 milliarden us dollar"),
         ("500-Millionen-Dollar-Paket", "500 millionen dollar paket"),
         ("Zwei Drittel, also 2/3", "2 drittel also 2/3"),
