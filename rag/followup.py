@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from itertools import dropwhile, groupby
 from typing import TypedDict
 
+from rag.answer.names import is_place
 from rag.answer.question import GAZETTEER
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -131,7 +132,7 @@ def _place(previous: str, short: str | None) -> str | None:
 
 
 def _places(text: str) -> list[str]:
-    return [w for w in re.findall(r"[\w-]+", text) if w.lower() in GAZETTEER]
+    return [w for w in re.findall(r"[\w-]+", text) if is_place(w)]
 
 
 def _decline(phrase: str, case: str) -> str:

@@ -30,6 +30,8 @@ FEATURES = (
     "dense_gap",
     "dense_neighbours",
     "dense_english",
+    "dense_residual",
+    "centrality",
     "lexical",
     "lexical_gap",
     "lexical_local",
@@ -80,7 +82,7 @@ _REASON = re.compile(
 )
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
 _MIN_CHARS = 15
-_QUANTITY = ("amount", "count")
+_QUANTITY = ("amount", "count", "duration")
 _NAMED = ("person", "place", "name", "list")
 
 
@@ -216,13 +218,15 @@ def candidates(
     unit = re.compile(q.unit, re.IGNORECASE) if q.unit else None
     q_stems = [stem(w) for w in words(q.text)]
     best_score = max((p.score for p in passages), default=1.0) or 1.0
-    raw: list[tuple[Passage, int, int, int, int, float, float, set[str], bool]] = []
+    raw: list[tuple[Passage, int, int, int, int, float, float, float, float, set[str], bool]] = []
     for rank, p in enumerate(passages, start=1):
         stored, body = sentences.get(p.doc_id), bodies.get(p.doc_id)
         if stored is None or body is None or any(r[0].doc_id == p.doc_id for r in raw):
             continue
         retrieved = [x for x in passages if x.doc_id == p.doc_id]
-        cos = stored.vectors.astype(np.float32) @ query
+        vectors = stored.vectors.astype(np.float32)
+        cos = vectors @ query
+        residual, central = _residual_cosines(vectors, query)
         article_found = cover.found(f"{p.title} {p.text}", p.times)
         for i, (s, e) in enumerate(stored.spans):
             if e - s < _MIN_CHARS:
@@ -236,11 +240,25 @@ def candidates(
                 start = stored.spans[i - 1][0] - host.start
             neighbours = [float(cos[j]) for j in (i - 1, i + 1) if 0 <= j < len(cos)] or [float(cos[i])]
             inside = host in retrieved
-            raw.append((host, rank, start, end, i, float(cos[i]), max(neighbours), article_found, inside))
+            raw.append(
+                (
+                    host,
+                    rank,
+                    start,
+                    end,
+                    i,
+                    float(cos[i]),
+                    max(neighbours),
+                    float(residual[i]),
+                    float(central[i]),
+                    article_found,
+                    inside,
+                )
+            )
     if not raw:
         return []
     rows = []
-    for p, rank, start, end, index, cos, cos_near, passage_found, inside in raw:
+    for p, rank, start, end, index, cos, cos_near, cos_residual, centrality, passage_found, inside in raw:
         sentence = p.text[start:end]
         mentioned = resolve_times(sentence, p.date)
         found = cover.found(sentence, [m.value for m in mentioned])
@@ -265,6 +283,8 @@ def candidates(
                     0.0,  # dense_gap, filled below
                     cos_near,
                     cos * (1.0 - german),
+                    cos_residual,
+                    centrality,
                     german * cover.share(found),
                     0.0,  # lexical_gap, filled below
                     0.0,  # lexical_local, filled below
@@ -319,6 +339,25 @@ def candidates(
     ]
 
 
+def _residual_cosines(vectors: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine of question and sentences once the article's common direction is taken out of both.
+
+    Every sentence of a story shares its topic, and so does the question; what is left of the question
+    is what it asks beyond the topic (the price, the reason), matched against what each sentence says
+    beyond it. The lead, which restates the topic, drops; the sentence with the asked detail stays.
+    Also returned: each sentence's cosine to that common direction (how much it only restates the topic).
+    """
+    centre = vectors.mean(axis=0)
+    norm = float(np.linalg.norm(centre))
+    if len(vectors) < 2 or norm == 0.0:
+        return np.zeros(len(vectors), dtype=np.float32), np.ones(len(vectors), dtype=np.float32)
+    centre /= norm
+    along = vectors @ centre
+    q = query - (query @ centre) * centre
+    s = vectors - np.outer(along, centre)
+    return (s @ q) / (np.linalg.norm(s, axis=1) * float(np.linalg.norm(q)) + 1e-9), along
+
+
 def _local_share(cover: _Coverage, found: Sequence[tuple[str, set[str]]]) -> np.ndarray:
     """Question-term coverage where a term weighs less the more sentences of its article share it.
 
@@ -340,14 +379,17 @@ def _local_share(cover: _Coverage, found: Sequence[tuple[str, set[str]]]) -> np.
 
 
 def _time(q: QuestionInfo, p: Passage, mentioned: Sequence[TimeMention]) -> tuple[float, float, tuple[str, ...]]:
-    """How well the sentence's times (or else its article's date) fit the question's, and notes on resolved ones."""
+    """How well the times the sentence itself states fit the question's (its article's date fits every
+    sentence alike and tells none apart), whether its times (or else its article's date) conflict with
+    them, and notes on resolved ones."""
     if not q.times:
         return 0.0, 0.0, ()
-    values = [m.value for m in mentioned] or ([p.date] if p.date else [])
-    fit = max((time_fit(a, b) for a in q.times for b in values), default=0.0)
-    if not fit:
+    stated = [m.value for m in mentioned]
+    values = stated or ([p.date] if p.date else [])
+    if not any(time_fit(a, b) for a in q.times for b in values):
         conflict = float(any(re.fullmatch(r"\d{4}.*", v) for v in values))
         return 0.0, conflict, ()
+    fit = max((time_fit(a, b) for a in q.times for b in stated), default=0.0)
     # only what was resolved: "im vergangenen Jahr" = 2024
     notes = tuple(f"„{m.text}“ = {m.value}" for m in mentioned if m.value[:4] not in m.text)
     return fit, 0.0, notes

@@ -9,17 +9,45 @@ from typing import Literal
 from rag.ingest import resolve_times, with_resolved_times
 from rag.lexical import STOPWORDS, is_english, stem, words
 
-AnswerType = Literal["amount", "count", "date", "person", "place", "list", "name", "explanation", "yesno", "other"]
+AnswerType = Literal[
+    "amount", "count", "duration", "date", "person", "place", "list", "name", "explanation", "yesno", "other"
+]
 
+ORGANISATION = (  # the kinds of organisation a „Welcher Verein …?“ question may ask for
+    r"(verein|klub|club|firma|konzern|unternehmen|hersteller|sender|partei|band|team|mannschaft|zeitung|"
+    r"marke|bank|organisation|gruppe|anbieter|provider|airline|company|firm|club|team|party|organi[sz]ation)"
+)
+# The question word may follow a preposition or „und“ („Ab wie viel Euro …“, „Von welchem Verein …“,
+# „Und seit wann …“): patterns look at the question after those.
+_LEAD = re.compile(r"^(?:(?:und|aber|also|ab|bis|seit|um|für|von|vom|mit|an|in|im|aus|zu|nach|bei|and|so)\s+)+")
 _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
-    ("name", r"^(wie (heißt|heisst|nennt sich|lautet|nennt man)|what is the name)\b"),
+    ("name", r"^(wie (heißt|heisst|nennt sich|lautet|nennt man)|what is the name|what was the name)\b"),
+    ("duration", r"^(wie lange|wie viele (jahre|monate|wochen|tage|stunden|minuten)|how long)\b"),
     ("count", r"^(wie ?viele|how many)\b|\bwie ?viele\b"),
-    ("amount", r"^(wie ?viel|wie hoch|wie teuer|welche[nrs]? (betrag|summe|höhe|finanzierungsziel|ziel)|how much)\b"),
-    ("amount", r"\b(betrag|summe|finanzierungsziel|wie ?viel geld|in welcher höhe)\b"),
-    ("date", r"^(wann|seit wann|bis wann|an welchem (tag|datum)|in welchem (jahr|monat)|when|what year)\b"),
-    ("place", r"^(wo|woher|wohin|von wo|in welche[rm]? (stadt|land|ort)|aus welche[rm]? (stadt|land)|where)\b"),
-    ("list", r"^(welche|which)\b.*\b(länder|staaten|personen|politiker|unternehmen|parteien|städte)\b"),
+    (
+        "amount",
+        r"^(wie ?viel|wie hoch|wie teuer|welche[nrs]? (betrag|summe|höhe|preis|finanzierungsziel|ziel)|how much)\b",
+    ),
+    (
+        "amount",
+        r"\b(betrag|summe|finanzierungsziel|wie ?viel|in welcher höhe|how much)\b|^was (soll|sollen|wird|würde)?.*\bkost",
+    ),
+    ("amount", r"^(was kostet|was kosten|what does .* cost|what is the price)\b"),
+    (
+        "date",
+        r"^(wann|welche[mnrs]? (tag|datum|jahr|monat|zeitpunkt)|when|what year|which year)\b",
+    ),
+    (
+        "place",
+        r"^(wo|woher|wohin|von wo|welche[mnrs]? (stadt|land|ort|region|gemeinde|bundesland)|where|"
+        r"which (city|country|town|region|place))\b",
+    ),
+    (
+        "list",
+        r"^(welche|which)\b.*\b(länder|staaten|personen|politiker|unternehmen|parteien|städte|countries|companies)\b",
+    ),
     ("person", r"^(wer|wem|wen|von wem|mit wem|who|whom)\b"),
+    ("name", rf"^(welche[mnrs]?|which|what)\b(\s+\w+)?\s*\w*{ORGANISATION}\b"),
     (
         "explanation",
         r"^(was sieht|warum|weshalb|wieso|wozu|worum|was (ist|war|bedeutet|plant|will|sieht)|why|what does)\b",
@@ -104,11 +132,8 @@ def analyse(question: str, reference_date: str | None = None, reference: str = "
     """
     q = question.strip()
     low = q.lower()
-    answer_type: AnswerType = "other"
-    for kind, pattern in _TYPE_PATTERNS:
-        if re.search(pattern, low):
-            answer_type = kind
-            break
+    asked = _LEAD.sub("", low)
+    answer_type: AnswerType = next((kind for kind, pattern in _TYPE_PATTERNS if re.search(pattern, asked)), "other")
     resolved = with_resolved_times(q, reference_date)  # „im Jahr vor 2025“ is about 2024, not 2025
     terms = tuple(dict.fromkeys(stem(w) for w in words(resolved) if w not in _MONTHS))
     mentions = resolve_times(q, reference_date)
@@ -120,10 +145,10 @@ def analyse(question: str, reference_date: str | None = None, reference: str = "
     )
     english = is_english(q)
     # What is measured is looked up in the articles' German vocabulary: not for English questions.
-    measured = _measured(q) if answer_type in ("amount", "count") and not english else None
+    measured = _measured(q) if answer_type in ("amount", "count", "duration") and not english else None
     unit = (
         next((u for cue, u in _UNITS if re.search(cue, low)), None)
-        if answer_type in ("amount", "count", "other")
+        if answer_type in ("amount", "count", "duration", "other")
         else None
     )
     return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(resolved)), times, measured, english, unit, notes)

@@ -1,10 +1,11 @@
-"""Exact answer spans inside a sentence: amounts, counts, dates, names, places, lists, quoted names."""
+"""Exact answer spans inside a sentence: amounts, counts, durations, dates, names, places, lists, organisations."""
 
 from __future__ import annotations
 
 import re
 
-from rag.answer.question import GAZETTEER, QuestionInfo
+from rag.answer.names import is_first_name, is_place
+from rag.answer.question import GAZETTEER, ORGANISATION, QuestionInfo
 from rag.lexical import stem
 
 _NUMBER_WORDS = (
@@ -24,42 +25,33 @@ _MONTH = r"(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|
 _WEEKDAY = r"(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)"
 WEEKDAY = re.compile(_WEEKDAY)
 """A weekday alone: in news mostly the dateline's day, a weak answer to „Wann …?“."""
+_PART = r"(?:Anfang|Mitte|Ende|Beginn|Frühjahr|Frühling|Sommer|Herbst|Winter)"
 _DATE = re.compile(
+    rf"\b{_PART}\s+(?:(?:des|dieses|nächsten|kommenden)\s+Jahres|{_MONTH}(?:\s+\d{{4}})?|\d{{4}})\b|"
     rf"\b\d{{1,2}}\.\s*{_MONTH}(?:\s+\d{{4}})?|\b{_MONTH}\s+\d{{4}}|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|"
     rf"\b(?:am\s+)?{_WEEKDAY}\b|\b(?:im\s+)?{_MONTH}\b|\b(?:19|20)\d\d\b"
 )
 _NAME = re.compile(r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?\s+)+[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]\w+)?\b")
-_PLACE = re.compile(r"\b(?:in|aus|nach|von)\s+((?:Den|Der|Die|Le|La|Los|New|San|Bad)?\s?[A-ZÄÖÜ][\w-]+)")
+_PLACE = re.compile(
+    r"\b(?:in|aus|nach|von|bei|im|vor)\s+((?:Den|Der|Die|Le|La|Los|Las|New|San|Santa|St\.|Sankt|Bad|Hong)?\s?[A-ZÄÖÜ][\w-]+)"
+)
+_DATELINE = re.compile(r"^([A-ZÄÖÜ][\w.-]+(?:[ /][A-ZÄÖÜ][\w.-]+)*)\s+[–-]\s")
+_TIME_UNIT = r"(?:Sekunden|Minuten|Stunden|Tage[n]?|Wochen|Monate[n]?|Jahre[n]?|Jahrzehnte[n]?)"
+_DURATION = re.compile(rf"{_QUAL}{_NUM}\s+{_TIME_UNIT}(?:(?:,\s*|\s+und\s+|\s+){_NUM}\s+{_TIME_UNIT})*", re.IGNORECASE)
+# An organisation: a name after the word for its kind („Software-Firma Intuit“, „Drittligisten VfR
+# Aalen“), or a club's or company's abbreviation and name („SV Ried“, „FC Bayern“).
+_ORGANISATION = re.compile(
+    r"(?:Firma|Konzern|Unternehmen|Verein|Klub|Club|ligisten|Hersteller|Sender|Partei|Band|Gruppe|Bank|"
+    r"Zeitung|Magazin|Marke|Kette|Mannschaft|Team|Provider|Anbieter|Airline|Fluglinie|Start-up|Startup)"
+    r"\s+((?:[A-ZÄÖÜ][\w&.-]*)(?:\s+[A-ZÄÖÜ][\w&.-]*)?)"
+    r"|\b((?:[A-Z]{1,3}[a-z]?[A-Z]{1,2}|FC|SV|SK|SC|AC)\s+[A-ZÄÖÜ][\w-]+)"
+)
 _LIST = re.compile(
     r"\b[A-ZÄÖÜ][\w-]+(?:,\s+(?:der\s+|die\s+|das\s+)?[A-ZÄÖÜ][\w-]+)*,?\s+(?:und|sowie|oder)\s+(?:der\s+|die\s+|das\s+)?[A-ZÄÖÜ][\w-]+"
 )
 _QUOTED = re.compile(r"[\"„“»]([^\"„“»«]{3,80})[\"“”«]")
 _ACRONYM = re.compile(r"\(([A-Z]{2,6})\)")
 
-# Common first names (German-speaking and international news): a capitalised pair that starts with
-# one is a person („Steffen Hofmann“), unlike the noun pairs German writes all the time.
-FIRST_NAMES = frozenset(
-    """
-    adam adrian albert alexander alexandra alfred ali alice andrea andreas andrej andrew angela angelika anna
-    anne annette anton antonio armin arnold barack barbara bashar ben benedikt benjamin bernd bernhard bill
-    birgit bob boris brigitte bruno carl carlos carmen caroline charles christa christian christiane christina
-    christine christoph christopher claudia daniel daniela david dennis dieter dietmar dmitri dominik donald
-    doris edward elena elisabeth elke emmanuel emma erich erik ernst erwin eva evelyn fabian felix ferdinand
-    florian francois françois frank franz franziska fred friedrich gabriele georg george gerald gerhard gernot
-    gertrud gianni gilbert giorgio giuseppe greg gregor gudrun günter günther hannes hannu hans harald harry
-    heidi heike heinrich heinz helga helmut henrik herbert hermann hilary hillary horst hubert ian igor ilse
-    ingrid irene isabella ivan jack jacques jakob james jan jana jane jean jennifer jens jeremy jessica jim joachim
-    jochen johann johanna johannes john jonas jörg josef joseph jürgen julia julian julius justin karin karl karl-heinz
-    katharina kathrin katrin kevin klaus konrad kurt lars laura lena leon leonhard lisa lorenz lothar luca lucas
-    ludwig luis lukas manfred manuel marc marcel marco margit maria marie marina mario marion mark markus martin
-    martina mary mats matteo matthias max maximilian michael michaela michel mike monika nadine natalie nicola
-    nicolas niklas nikolaus nina norbert olaf oliver oskar otto pamela pascal patricia patrick paul peter petra
-    philipp pierre rainer ralf raphael regina reinhard reinhold renate richard robert roland roman ronald rudolf
-    sabine sandra sara sarah sascha sebastian sergej silvia simon sophie stefan stefanie steffen stephan steve
-    steven susanne sven sylvia theresa thomas tim timo tobias tom toni ulrich ursula uwe valentin vanessa verena
-    viktor vladimir walter werner wilhelm willi wladimir wolfgang xavier yvonne
-    """.split()
-)
 _ROLES = (
     "trainer",
     "präsident",
@@ -132,6 +124,7 @@ def find_span(sentence: str, q: QuestionInfo) -> str | None:
     finder = {
         "amount": _amount,
         "count": _count,
+        "duration": _duration,
         "date": _date,
         "person": _person,
         "place": _place,
@@ -164,6 +157,11 @@ def _count(s: str, q: QuestionInfo) -> str | None:
     return best
 
 
+def _duration(s: str, q: QuestionInfo) -> str | None:
+    hits = [m.group(0).strip() for m in _DURATION.finditer(s)]
+    return max(hits, key=len) if hits else None
+
+
 def _date(s: str, q: QuestionInfo) -> str | None:
     hits = [re.sub(r"^(?:am|im)\s+", "", m.group(0)) for m in _DATE.finditer(s)]
     hits = [h for h in hits if h.lower() not in q.text.lower()]
@@ -184,7 +182,7 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
         role = (words[-3] if len(words) >= 3 else (s[: m.start()].split() or [""])[-1]).lower().strip(",.")
         if name[0].lower() in _NOT_NAMES or any(_known(t, q) or t.lower() in GAZETTEER for t in name):
             continue
-        if name[0].lower() in FIRST_NAMES or any(role.endswith(r) for r in _ROLES):
+        if is_first_name(name[0]) or any(role.endswith(r) for r in _ROLES):
             names.append(" ".join(name))
     return names
 
@@ -197,10 +195,15 @@ def _person(s: str, q: QuestionInfo) -> str | None:
 
 
 def _place(s: str, q: QuestionInfo) -> str | None:
-    for m in _PLACE.finditer(s):
-        place = m.group(1).strip()
-        if not _known(place.split()[-1], q):
-            return place
+    """A known place (GeoNames, or a country or capital of the gazetteer) after „in/aus/nach/…“, else the
+    dateline's („Philadelphia – …“); not one the question names."""
+    dateline = _DATELINE.match(s)
+    found = [m.group(1).strip() for m in _PLACE.finditer(s)] + ([dateline.group(1)] if dateline else [])
+    for place in found:
+        parts = [p for p in re.split(r"\s*/\s*", place)]
+        for part in parts:
+            if is_place(part) and not _known(part.split()[-1], q):
+                return part
     return None
 
 
@@ -214,8 +217,12 @@ def _name(s: str, q: QuestionInfo) -> str | None:
     if quoted:
         acronym = _ACRONYM.search(s[quoted.end() : quoted.end() + 12])
         return quoted.group(1) + (f" ({acronym.group(1)})" if acronym else "")
+    organisations = [(m.group(1) or m.group(2)).strip(".") for m in _ORGANISATION.finditer(s)]
+    organisations = [o for o in organisations if not any(_known(t, q) for t in o.split())]
+    if re.search(rf"\b{ORGANISATION}\b", q.text.lower()):  # „Welcher Verein …?“ asks for no person
+        return organisations[0] if organisations else None
     names = _names(s, q)
-    return names[0] if names else None
+    return names[0] if names else (organisations[0] if organisations else None)
 
 
 _EDGE_WORDS = frozenset(

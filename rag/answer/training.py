@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag.answer.extractive import RUNNER_UP
 from rag.answer.features import Candidate
 from rag.answer.question import analyse
 from rag.answer.selector import KINDS, MODEL_FILE, LogisticModel, Selector, document_kind
@@ -54,6 +55,8 @@ class Example:
     labels: np.ndarray
     documents: str = "articles"
     """Which model reads the question's documents (``selector.document_kind``)."""
+    articles: np.ndarray | None = None
+    """For each candidate, a number naming its article: the answer quotes a close second of the same one."""
 
 
 def _ask(rag: RAG, question: str, history: list | None, drop: set[str]) -> tuple[list[Candidate], float]:  # type: ignore[type-arg]
@@ -89,7 +92,9 @@ def _examples(
         answerable = bool(gold) and not drop
         features = np.vstack([c.features for c in cands])
         name = kind if answerable else f"{kind}-negative"
-        yield Example(group, name, answerable, features, labels, document_kind(length))
+        docs = {d: n for n, d in enumerate(dict.fromkeys(c.passage.doc_id for c in cands))}
+        articles = np.asarray([docs[c.passage.doc_id] for c in cands])
+        yield Example(group, name, answerable, features, labels, document_kind(length), articles)
 
 
 def xquad_examples(rag: RAG, path: Path, questions_from: Path | None, half: str, kind: str) -> list[Example]:
@@ -164,14 +169,20 @@ def _overlaps(c: Candidate, evidence: str) -> bool:
 
 
 def _question_outcomes(examples: Sequence[Example], probabilities: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
-    """Per question: best probability, whether the best sentence is an answer, whether it is answerable."""
+    """Per question: best probability, whether the answer quotes an answer sentence (the best, or the close
+    second of its article that ``close_second`` adds), whether it is answerable."""
     best, right, answerable = [], [], []
     for ex, p in zip(examples, probabilities, strict=True):
         if not ex.answerable and (ex.labels == -1).any():
             continue  # "unanswerable" but another article may hold the answer: no evidence either way
-        i = int(np.argmax(p))
+        order = np.argsort(-p, kind="stable")
+        i = int(order[0])
+        quoted = [i]
+        if ex.articles is not None:
+            same = [int(j) for j in order[1:] if ex.articles[j] == ex.articles[i]]
+            quoted += [j for j in same[:1] if p[j] >= RUNNER_UP * p[i]]
         best.append(float(p[i]))
-        right.append(ex.labels[i] == 1)
+        right.append(any(ex.labels[j] == 1 for j in quoted))
         answerable.append(ex.answerable)
     return np.asarray(best), np.asarray(right), np.asarray(answerable)
 
@@ -193,7 +204,7 @@ def choose_threshold(best: np.ndarray, right: np.ndarray, answerable: np.ndarray
     figures = {
         "threshold": t,
         "answerable_correct": rate(~abstain & right, answerable),
-        "top1_right": rate(right, answerable),
+        "quoted_right": rate(right, answerable),
         "abstention_precision": rate(~answerable, abstain) if abstain.any() else 1.0,
         "abstention_recall": rate(abstain, ~answerable),
         "n_answerable": int(answerable.sum()),

@@ -44,7 +44,7 @@ def test_english_questions_are_recognised(question: str, english: bool) -> None:
     [
         ("Ist die Militärhilfe dauerhaft eingestellt worden?", "yesno"),
         ("Hat Rutte die Alliierten gelobt?", "yesno"),
-        ("Was kostet die Brücke?", "other"),  # German "was" is no yes/no question
+        ("Was kostet die Brücke?", "amount"),  # German "was" is no yes/no question
         ("Did Russia lose soldiers?", "yesno"),
     ],
 )
@@ -82,3 +82,26 @@ def test_relative_times_count_from_the_reference_date_and_say_so() -> None:
 def test_a_worked_out_year_replaces_the_one_written() -> None:
     q = analyse("Wie viel Hilfe wurde im Jahr vor 2025 zugesagt?", "2026-11-26", "heute")
     assert "2025" not in q.terms and "2025" not in q.focus and "2024" in q.focus
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("Ab wie viel Euro im Monat gibt es das Paket?", "amount"),  # after a preposition
+        ("Was soll das Kissen kosten?", "amount"),
+        ("Von welchem Verein kommt der Verteidiger?", "name"),
+        ("Which software company did he run?", "name"),
+        ("Wie lange hat er für die Strecke gebraucht?", "duration"),
+        ("Und seit wann ist er dort?", "date"),
+        ("In which city was it built?", "place"),
+    ],
+)
+def test_question_words_after_prepositions_and_in_english(question: str, answer_type: str) -> None:
+    assert analyse(question).answer_type == answer_type
+
+
+@pytest.mark.parametrize(
+    "question", ["In welchem Jahr wurde er geboren?", "An welchem Tag war das?", "Seit wann gilt das?"]
+)
+def test_date_questions_behind_prepositions(question: str) -> None:
+    assert analyse(question).answer_type == "date"

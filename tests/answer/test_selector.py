@@ -13,7 +13,7 @@ from rag.answer.extractive import Scored, close_second
 from rag.answer.features import FEATURES, Candidate, candidates
 from rag.answer.question import analyse
 from rag.answer.selector import KINDS, LONG_DOCUMENT, MODEL_FILE, LogisticModel, Selector, document_kind
-from rag.answer.training import Example, choose_threshold, fit, fit_model
+from rag.answer.training import Example, _question_outcomes, choose_threshold, fit, fit_model
 from rag.store import ArticleSentences
 from rag.types import Passage
 
@@ -58,6 +58,29 @@ def test_time_fit_and_conflict() -> None:
     fit_2030 = _features("Wird die Brücke 2030 fertig?")
     assert max(f["time_fit"] for f in fit_2027.values()) == 1.0
     assert max(f["time_conflict"] for f in fit_2030.values()) == 1.0
+    # the article's date (2025-04) fits every sentence alike: no sentence fits by it; one stating 2027 conflicts
+    by_date = _features("Was plante Berlin im April 2025?")
+    assert all(f["time_fit"] == 0.0 for f in by_date.values())
+    assert [f["time_conflict"] for f in by_date.values()] == [0.0, 1.0, 0.0]
+
+
+def test_residual_cosine_prefers_the_detail_to_the_lead() -> None:
+    """The lead restates the story (its topic direction); the other sentences add each their own detail,
+    the question asks the topic plus one of them. Plain cosine ranks the lead first; with the article's
+    common direction taken out, the sentence with the asked detail wins."""
+    body = " ".join(f"Satz {i} über die Brücke." for i in range(7))
+    spans = [(body.index(f"Satz {i}"), body.index(f"Satz {i}") + len(f"Satz {i} über die Brücke.")) for i in range(7)]
+    axes = np.eye(8, dtype=np.float32)
+    vectors = np.vstack([axes[0]] + [axes[0] + 1.5 * axes[i] for i in range(1, 7)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = axes[0] + 0.4 * axes[1]
+    query /= np.linalg.norm(query)
+    passage = Passage("b.txt::0", "b.txt", "Brücke", None, None, body, 0, len(body), 0.03)
+    stored = {"b.txt": ArticleSentences(spans, vectors.astype(np.float16))}
+    cands = candidates(analyse("Was kostet sie?"), [passage], stored, {"b.txt": body}, query, lambda t: 1.0, set())
+    dense = [c.features[FEATURES.index("dense")] for c in cands]
+    residual = [c.features[FEATURES.index("dense_residual")] for c in cands]
+    assert np.argmax(dense) == 0 and np.argmax(residual) == 1
 
 
 def test_english_questions_get_no_lexical_evidence() -> None:
@@ -129,6 +152,20 @@ def test_fit_trains_one_model_per_document_kind() -> None:
     selector = fit(short + _synthetic(60, 3))
     assert selector.models["passages"].info["questions"] == selector.models["articles"].info["questions"]
     assert not np.allclose(selector.models["passages"].coef, selector.models["articles"].coef)
+
+
+def test_a_quoted_close_second_of_the_same_article_counts_as_right() -> None:
+    """The answer quotes the runner-up of the best sentence's article when it is at least half as likely;
+    the threshold is chosen on what the answer quotes, not on the best sentence alone."""
+    labels = np.array([0, 1, 1], dtype=np.int8)
+    x = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    same = Example("g", "k", True, x, labels, articles=np.array([0, 0, 1]))
+    other = Example("g", "k", True, x, labels, articles=np.array([0, 1, 1]))
+    p = np.array([0.6, 0.4, 0.1])
+    _, right, _ = _question_outcomes([same, other], [p, p])
+    assert right.tolist() == [True, False]
+    _, right, _ = _question_outcomes([same], [np.array([0.6, 0.2, 0.1])])  # below half: not quoted
+    assert right.tolist() == [False]
 
 
 def test_threshold_balances_answers_and_abstentions() -> None:

@@ -69,3 +69,39 @@ def test_fragments_are_not_whole_phrases(fragment: str) -> None:
 )
 def test_typed_answers_are_whole_phrases(phrase: str) -> None:
     assert is_whole_phrase(phrase)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # a known place, not a noun after a preposition („in Form“)
+        (
+            "Wo wird die Perle ausgestellt?",
+            "Die Perle ist in Form und soll im Museum von Perth ausgestellt werden.",
+            "Perth",
+        ),
+        ("Wo wurde operiert?", "Philadelphia – Einem Buben sind zwei Hände transplantiert worden.", "Philadelphia"),
+        ("Wo wurde operiert?", "Die Operation gelang in großer Sorge um das Kind.", None),
+        # a person by a first name from the name list, not a capitalised noun pair
+        ("Wer sang?", "Die US-Schauspielerin Nichelle Nichols sang.", "Nichelle Nichols"),
+        ("Wer sang?", "Die Spanische Hofreitschule sang.", None),
+        # organisations after the word for their kind, or by a club's abbreviation
+        ("Von welchem Verein kommt er?", "Er kommt vom deutschen Drittligisten VfR Aalen.", "VfR Aalen"),
+        ("Which company did he run?", "Er stand an der Spitze der Software-Firma Intuit.", "Intuit"),
+        # durations with all their parts, dates with a part of the year
+        (
+            "Wie lange brauchte er?",
+            "Er fuhr in 3 Tagen 14 Stunden und 44 Minuten ins Ziel.",
+            "3 Tagen 14 Stunden und 44 Minuten",
+        ),
+        ("Wann öffnet der Saal wieder?", "Bis Ende 2016 sollen wieder Konzerte möglich sein.", "Ende 2016"),
+    ],
+)
+def test_typed_spans(question: str, sentence: str, expected: str | None) -> None:
+    assert span(question, sentence) == expected
+
+
+def test_organisation_questions_get_no_person() -> None:
+    s = "Campbell beriet Steve Jobs und stand an der Spitze der Software-Firma Intuit."
+    assert span("Which software company did Campbell run?", s) == "Intuit"
+    assert span("Which software company did Campbell run?", "Campbell beriet Steve Jobs.") is None
