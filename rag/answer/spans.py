@@ -37,7 +37,12 @@ _PLACE = re.compile(
 )
 _DATELINE = re.compile(r"^([A-ZÄÖÜ][\w.-]+(?:[ /][A-ZÄÖÜ][\w.-]+)*)\s+[–-]\s")
 _TIME_UNIT = r"(?:Sekunden|Minuten|Stunden|Tage[n]?|Wochen|Monate[n]?|Jahre[n]?|Jahrzehnte[n]?)"
-_DURATION = re.compile(rf"{_QUAL}{_NUM}\s+{_TIME_UNIT}(?:(?:,\s*|\s+und\s+|\s+){_NUM}\s+{_TIME_UNIT})*", re.IGNORECASE)
+# „26 Minuten nach Mitternacht“ is a time of day, not how long something took.
+_DURATION = re.compile(
+    rf"{_QUAL}{_NUM}\s+{_TIME_UNIT}(?:(?:,\s*|\s+und\s+|\s+){_NUM}\s+{_TIME_UNIT})*"
+    r"(?!\s+(?:nach|vor)\s+(?:Mitternacht|Mittag|Sonnenaufgang|Sonnenuntergang|\d))",
+    re.IGNORECASE,
+)
 # An organisation: a name after the word for its kind („Software-Firma Intuit“, „Drittligisten VfR
 # Aalen“), or a club's or company's abbreviation and name („SV Ried“, „FC Bayern“).
 _ORGANISATION = re.compile(

@@ -94,6 +94,7 @@ def test_typed_answers_are_whole_phrases(phrase: str) -> None:
             "Er fuhr in 3 Tagen 14 Stunden und 44 Minuten ins Ziel.",
             "3 Tagen 14 Stunden und 44 Minuten",
         ),
+        ("Wie lange brauchte er?", "26 Minuten nach Mitternacht kam er ins Ziel.", None),
         ("Wann öffnet der Saal wieder?", "Bis Ende 2016 sollen wieder Konzerte möglich sein.", "Ende 2016"),
     ],
 )
