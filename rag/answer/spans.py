@@ -32,8 +32,17 @@ _DATE = re.compile(
     rf"\b(?:am\s+)?{_WEEKDAY}\b|\b(?:im\s+)?{_MONTH}\b|\b(?:19|20)\d\d\b"
 )
 _NAME = re.compile(r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?\s+)+[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]\w+)?\b")
+# After a preposition; with an article („in der Lage“, „im Zug“) only a country of the gazetteer
+# („in der Schweiz“), since towns take none and GeoNames has towns named like nouns (Lage, Zug, Mitte).
 _PLACE = re.compile(
-    r"\b(?:in|aus|nach|von|bei|im|vor)\s+((?:Den|Der|Die|Le|La|Los|Las|New|San|Santa|St\.|Sankt|Bad|Hong)?\s?[A-ZÄÖÜ][\w-]+)"
+    r"\b(?:in|aus|nach|von|bei|vor|(?P<article>im|vom|beim))\s+(?P<article2>(?:dem|den|der)\s+)?"
+    r"(?P<place>(?:Den|Der|Die|Le|La|Los|Las|New|San|Santa|St\.|Sankt|Bad|Hong)?\s?[A-ZÄÖÜ][\w-]+)"
+)
+# A name after the word for a kind of place is a place, known or not („Hafenstadt Dalian“, „im Bezirk
+# Mistelbach“, „Städtchen Amude“, „Hauptstadt Phnom Penh“).
+_PLACE_KIND = re.compile(
+    r"(?:\w*(?i:stadt|städtchen|metropole|gemeinde|provinz|region|bezirk|kanton|insel)|\bOrt|\bOrtschaft|\bDorf|"
+    r"\bBundesstaat|\bBundesland)\s+((?:St\.\s+)?[A-ZÄÖÜ][\w-]+(?:\s+[A-ZÄÖÜ][a-zäöüß]+(?=[\s,.]))?)"
 )
 _DATELINE = re.compile(r"^([A-ZÄÖÜ][\w.-]+(?:[ /][A-ZÄÖÜ][\w.-]+)*)\s+[–-]\s")
 _TIME_UNIT = r"(?:Sekunden|Minuten|Stunden|Tage[n]?|Wochen|Monate[n]?|Jahre[n]?|Jahrzehnte[n]?)"
@@ -174,8 +183,9 @@ def _date(s: str, q: QuestionInfo) -> str | None:
 
 
 def _names(s: str, q: QuestionInfo) -> list[str]:
-    """Names of people not in the question: the last two words of a run of capitalised words whose first
-    is a known first name or that follows a role ("Kapitän Steffen Hofmann", "Trainer Greg Holst").
+    """Names of people not in the question: in a run of capitalised words, a known first name and the
+    word after it („zusammen mit Sir Bobby Charlton Englands Rekordtorschütze“), or the two words after
+    a role („Kapitän Steffen Hofmann“, „Trainer Greg Holst“).
 
     German capitalises every noun, so a pair of capitalised words alone („Spanischen Hofreitschule“)
     is no evidence of a person.
@@ -183,11 +193,16 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
     names = []
     for m in _NAME.finditer(s):
         words = m.group(0).split()
-        name = words[-2:]  # "Sowohl Außenminister Marco Rubio": the name closes the run
-        role = (words[-3] if len(words) >= 3 else (s[: m.start()].split() or [""])[-1]).lower().strip(",.")
-        if name[0].lower() in _NOT_NAMES or any(_known(t, q) or t.lower() in GAZETTEER for t in name):
-            continue
-        if is_first_name(name[0]) or any(role.endswith(r) for r in _ROLES):
+        before = (s[: m.start()].split() or [""])[-1]
+        found = [words[i : i + 2] for i in range(len(words) - 1) if is_first_name(words[i])]
+        roles = [
+            i for i, w in enumerate([before, *words[:-2]]) if any(w.lower().strip(",.").endswith(r) for r in _ROLES)
+        ]
+        if not found and roles:
+            found = [words[roles[-1] : roles[-1] + 2]]
+        for name in found:
+            if name[0].lower() in _NOT_NAMES or any(_known(t, q) or t.lower() in GAZETTEER for t in name):
+                continue
             names.append(" ".join(name))
     return names
 
@@ -200,15 +215,21 @@ def _person(s: str, q: QuestionInfo) -> str | None:
 
 
 def _place(s: str, q: QuestionInfo) -> str | None:
-    """A known place (GeoNames, or a country or capital of the gazetteer) after „in/aus/nach/…“, else the
-    dateline's („Philadelphia – …“); not one the question names."""
+    """A place the question does not name: after the word for its kind („Hafenstadt Dalian“), a known
+    one (GeoNames, or a country or capital of the gazetteer, also in the genitive: „Brasiliens“) after
+    „in/aus/nach/…“, or the dateline's („Philadelphia – …“)."""
+    for m in _PLACE_KIND.finditer(s):
+        place = m.group(1)
+        if not _known(place.split()[-1], q) and place.split()[0].lower() not in _NOT_NAMES:
+            return place
     dateline = _DATELINE.match(s)
-    found = [m.group(1).strip() for m in _PLACE.finditer(s)] + ([dateline.group(1)] if dateline else [])
-    for place in found:
-        parts = [p for p in re.split(r"\s*/\s*", place)]
-        for part in parts:
-            if is_place(part) and not _known(part.split()[-1], q):
-                return part
+    found = [(m["place"].strip(), bool(m["article"] or m["article2"])) for m in _PLACE.finditer(s)]
+    for place, article in found + ([(dateline.group(1), False)] if dateline else []):
+        for part in re.split(r"\s*/\s*", place):
+            for form in (part, part[:-1]) if part[-1:] in ("s", "n") else (part,):  # Brasiliens, Niederlanden
+                known = form.lower() in GAZETTEER if article else is_place(form)
+                if known and not _known(form.split()[-1], q):
+                    return form
     return None
 
 

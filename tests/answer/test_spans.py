@@ -82,6 +82,8 @@ def test_typed_answers_are_whole_phrases(phrase: str) -> None:
         ),
         ("Wo wurde operiert?", "Philadelphia – Einem Buben sind zwei Hände transplantiert worden.", "Philadelphia"),
         ("Wo wurde operiert?", "Die Operation gelang in großer Sorge um das Kind.", None),
+        ("Von wo wird koordiniert?", "Die Armee ist in der Lage, im Zug zu bleiben.", None),  # towns named like nouns
+        ("Woher kam er?", "Er kam aus der Schweiz.", "Schweiz"),
         # a person by a first name from the name list, not a capitalised noun pair
         ("Wer sang?", "Die US-Schauspielerin Nichelle Nichols sang.", "Nichelle Nichols"),
         ("Wer sang?", "Die Spanische Hofreitschule sang.", None),
@@ -106,3 +108,37 @@ def test_organisation_questions_get_no_person() -> None:
     s = "Campbell beriet Steve Jobs und stand an der Spitze der Software-Firma Intuit."
     assert span("Which software company did Campbell run?", s) == "Intuit"
     assert span("Which software company did Campbell run?", "Campbell beriet Steve Jobs.") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        (
+            "In welcher Stadt wird das Schiff gebaut?",
+            "Es wird in der nordchinesischen Hafenstadt Dalian gebaut.",
+            "Dalian",
+        ),
+        (
+            "Wo wurde der Wagen gestoppt?",
+            "Im Februar wurde im Bezirk Mistelbach (NÖ) ein Wagen gestoppt.",
+            "Mistelbach",
+        ),
+        (
+            "In welcher Stadt starben sie?",
+            "Sie starben in Kambodschas Hauptstadt Phnom Penh – am selben Ort.",
+            "Phnom Penh",
+        ),
+        (
+            "Von welchem Land übernimmt die Slowakei?",
+            "Die Slowakei übernimmt den Vorsitz von den Niederlanden.",
+            "Niederlande",
+        ),
+        (
+            "Mit wem teilt sich Wayne Rooney den Rekord?",
+            "Rooney ist nun mit Sir Bobby Charlton Englands Rekordtorschütze.",
+            "Bobby Charlton",
+        ),
+    ],
+)
+def test_places_by_their_kind_and_names_inside_longer_runs(question: str, sentence: str, expected: str) -> None:
+    assert span(question, sentence) == expected
