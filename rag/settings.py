@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     server_port: int = Field(default_factory=lambda: int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     server_auth: str | None = None
     """``user:password`` to protect the web chat (Gradio auth)."""
+    server_api_key: SecretStr = Field(default=SecretStr(""))
+    """Bearer token every JSON and OpenAI route requires when set (``RAG_SERVER_API_KEY``)."""
+    server_rate_limit: int = 120
+    """Requests per minute one client may send to the JSON and OpenAI routes."""
     max_upload_mb: int = 20
     concurrency_limit: int = 4
 

@@ -13,19 +13,25 @@ import html
 import json
 import logging
 import re
-import shutil
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import uvicorn
+from fastapi import FastAPI
 
 from rag.api import RAG
 from rag.followup import Turn
+from rag.http_api import api_app
 from rag.ingest.formats import SUPPORTED
 from rag.settings import Settings
 from rag.store import DocInfo
 from rag.types import Answer
+from rag.uploads import Uploads
 
 log = logging.getLogger(__name__)
 
@@ -158,19 +164,13 @@ def _table(docs: list[DocInfo]) -> list[list[Any]]:
     ]
 
 
-def safe_name(name: str) -> str:
-    """A file name safe to write into the upload folder: base name only, [\\w.-] only, no leading dot."""
-    base = re.sub(r"[^\w.-]", "_", Path(name.replace("\\", "/")).name).lstrip(".")
-    return base[-200:] or "upload.txt"
-
-
 class ChatApp:
     """Event handlers over one shared ``RAG`` (thread-safe for questions; it serialises writes)."""
 
     def __init__(self, rag: RAG, settings: Settings) -> None:
         self.rag = rag
         self.settings = settings
-        self.uploads = Path(rag.index_dir) / "uploads"
+        self.uploads = Uploads(rag, settings.max_upload_mb)
 
     # -- questions -------------------------------------------------------------------------------
 
@@ -253,42 +253,12 @@ class ChatApp:
     def _upload(self, files: list[str], progress: gr.Progress) -> str:
         if not files:
             return "Keine Datei ausgewählt."
-        lines: list[str] = []
-        accepted: list[Path] = []
-        limit = self.settings.max_upload_mb * 1024 * 1024
-        indexed = {d.file for d in self.rag.documents()}
-        self.uploads.mkdir(parents=True, exist_ok=True)
-        progress(0.0, desc="Prüfe Dateien …")
-        for raw in files:
-            source = Path(raw)
-            name = safe_name(source.name)
-            target = self.uploads / name
-            if Path(name).suffix.lower() not in SUPPORTED:
-                lines.append(f"❌ {name}: Dateityp nicht unterstützt (erlaubt: {', '.join(SUPPORTED)})")
-            elif source.stat().st_size > limit:
-                size = source.stat().st_size / 1024 / 1024
-                lines.append(f"❌ {name}: zu groß ({size:.1f} MB, höchstens {self.settings.max_upload_mb} MB)")
-            elif name in indexed and not target.exists():
-                lines.append(f"❌ {name}: eine andere Datei dieses Namens ist schon im Index – bitte umbenennen")
-            elif target in accepted:
-                lines.append(f"❌ {name}: zweimal ausgewählt")
-            else:
-                shutil.copyfile(source, target)
-                accepted.append(target)
-        if accepted:
-            progress(0.05, desc=f"Indexiere {len(accepted)} Datei(en) …")
-            report = self.rag.add(accepted, progress=True)
-            lines += [f"✅ {n}: hinzugefügt" for n in report.added]
-            lines += [f"✅ {n}: aktualisiert" for n in report.updated]
-            lines += [f"= {n}: unverändert (schon im Index)" for n in report.unchanged]
-            for error in report.errors:
-                broken = next((p for p in accepted if error.startswith(f"{p}:")), None)
-                if broken is None:
-                    lines.append(f"❌ {error}")
-                    continue
-                lines.append(f"❌ {broken.name}: {error[len(str(broken)) + 1 :].strip()}")
-                if broken.name not in indexed:  # keep nothing we could not index
-                    broken.unlink(missing_ok=True)
+        progress(0.0, desc=f"Prüfe und indexiere {len(files)} Datei(en) …")
+        outcomes, report = self.uploads.add([(Path(f).name, Path(f)) for f in files])
+        lines = [
+            _OUTCOME[o.status].format(name=o.name, message=o.message) if o.name else f"❌ {o.message}" for o in outcomes
+        ]
+        if report is not None:
             lines.append(f"Index: {len(self.rag.documents())} Dokumente, {report.n_chunks} Chunks.")
         return "\n\n".join(lines)
 
@@ -297,16 +267,21 @@ class ChatApp:
         if not doc_ids:
             return self._with_refresh("Keine Dokumente ausgewählt.")
         try:
-            files = {d.file for d in self.rag.documents() if d.doc_id in doc_ids or d.file in doc_ids}
-            report = self.rag.remove(doc_ids)
-            left = {d.file for d in self.rag.documents()}
-            for name in files - left:
-                (self.uploads / safe_name(name)).unlink(missing_ok=True)
+            report = self.uploads.remove(doc_ids)
             lines = [f"🗑️ {d}: entfernt" for d in report.removed] + [f"❌ {e}" for e in report.errors]
             return self._with_refresh("\n\n".join(lines))
         except Exception as exc:
             log.exception("delete failed")
             return self._with_refresh(f"⚠️ Löschen fehlgeschlagen: {exc}")
+
+
+_OUTCOME = {
+    "added": "✅ {name}: hinzugefügt",
+    "updated": "✅ {name}: aktualisiert",
+    "unchanged": "= {name}: unverändert (schon im Index)",
+    "rejected": "❌ {name}: {message}",
+    "failed": "❌ {name}: {message}",
+}
 
 
 def _settings_markdown(rag: RAG, settings: Settings) -> str:
@@ -422,21 +397,45 @@ def auth_pair(settings: Settings) -> tuple[str, str] | None:
     return user, password
 
 
-def launch_kwargs(settings: Settings) -> dict[str, Any]:
-    return {
-        "server_name": settings.server_host,
-        "server_port": settings.server_port,
-        "auth": auth_pair(settings),
-        "max_file_size": f"{settings.max_upload_mb}mb",
-    }
+def server_app(rag: RAG, settings: Settings, port: int) -> FastAPI:
+    """The JSON and OpenAI routes (``rag.http_api``) with the web chat mounted beside them on one app."""
+    demo = build_app(rag, settings).queue(default_concurrency_limit=settings.concurrency_limit)
+    return gr.mount_gradio_app(
+        api_app(rag, settings),
+        demo,
+        path="/",
+        server_name=settings.server_host,
+        server_port=port,
+        auth=auth_pair(settings),
+        max_file_size=f"{settings.max_upload_mb}mb",
+    )
+
+
+@contextmanager
+def running_server(rag: RAG, settings: Settings, port: int | None = None) -> Iterator[str]:
+    """Serve ``server_app`` on ``settings.server_host`` in a background thread; yields its URL."""
+    port = settings.server_port if port is None else port
+    app = server_app(rag, settings, port)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.server_host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="web-server", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise OSError(f"Der Server konnte nicht starten (Port {port} belegt?)")
+        time.sleep(0.05)
+    try:
+        yield f"http://{settings.server_host}:{port}/"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def serve(settings: Settings) -> None:
-    """Open (and on first start build) the index of ``settings.corpus_dir``, then run the web chat."""
+    """Open (and on first start build) the index of ``settings.corpus_dir``, then run the web chat and the API."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "bm25s", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    kwargs = launch_kwargs(settings)  # fail early on a malformed RAG_SERVER_AUTH
+    auth_pair(settings)  # fail early on a malformed RAG_SERVER_AUTH
     print(f"Öffne den Index {settings.index_dir.resolve()} …", flush=True)
     rag = RAG.open(settings.index_dir, settings)
     n_docs = len(rag.documents())
@@ -452,14 +451,12 @@ def serve(settings: Settings) -> None:
             print(f"  Fehler: {error}", flush=True)
     elif n_docs == 0:
         print(f"Hinweis: {corpus} fehlt und der Index ist leer – Artikel im Tab „Dokumente“ hochladen.", flush=True)
-    demo = build_app(rag, settings).queue(default_concurrency_limit=settings.concurrency_limit)
-    _, url, _ = demo.launch(**kwargs, prevent_thread_lock=True, quiet=True)
-    print(f"Web-Chat läuft: {url}  (Strg+C beendet)", flush=True)
-    if settings.server_host in ("0.0.0.0", "::"):
-        print(f"Im Browser auf diesem Rechner: http://127.0.0.1:{settings.server_port}/", flush=True)
-    try:
-        demo.block_thread()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        demo.close()
+    with running_server(rag, settings) as url:
+        print(f"Web-Chat läuft: {url}  (JSON-API: {url}api/docs; Strg+C beendet)", flush=True)
+        if settings.server_host in ("0.0.0.0", "::"):
+            print(f"Im Browser auf diesem Rechner: http://127.0.0.1:{settings.server_port}/", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass

@@ -15,7 +15,8 @@ from gradio_client.exceptions import AppError
 
 from rag.api import RAG
 from rag.settings import Settings
-from rag.webapp import build_app, safe_name
+from rag.uploads import safe_name
+from rag.webapp import running_server
 from tests.webserver import SEEDS, free_port
 
 pytestmark = pytest.mark.slow
@@ -26,14 +27,9 @@ WORLD_CUP = "Wer hat die Fußball-Weltmeisterschaft 2014 gewonnen?"
 
 @contextmanager
 def serving(rag: RAG, settings: Settings) -> Iterator[Client]:
-    """``build_app`` launched on a free loopback port, with a client connected to it."""
-    port = free_port()
-    demo = build_app(rag, settings).queue(default_concurrency_limit=settings.concurrency_limit)
-    demo.launch(prevent_thread_lock=True, server_port=port, server_name="127.0.0.1", quiet=True)
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    finally:
-        demo.close()
+    """The web chat (with the JSON API beside it) on a free loopback port, with a client connected to it."""
+    with running_server(rag, settings.model_copy(update={"server_host": "127.0.0.1"}), free_port()) as url:
+        yield Client(url, verbose=False)
 
 
 @pytest.fixture(scope="session")
@@ -179,12 +175,14 @@ def test_upload_names_are_sanitised_and_seed_names_protected(client: Client, rag
 
 
 def test_oversized_upload_is_rejected(rag: RAG, tmp_path: Path) -> None:
+    """The web chat tells Gradio the limit, so an oversized file is refused before it is sent
+    (the JSON API's own check is tested in test_http_api)."""
     big = tmp_path / "gross.txt"
     big.write_text("Großer Artikel\n\n" + "Ein Satz über nichts. " * 60_000, encoding="utf-8")  # ~1.3 MB
-    with serving(rag, rag.settings.model_copy(update={"max_upload_mb": 1})) as small_limit:
-        status, table, _ = small_limit.predict([handle_file(big)], api_name="/upload")
-    assert "❌ gross.txt: zu groß" in status and "höchstens 1 MB" in status
-    assert "gross.txt" not in _doc_ids(table)
+    small = rag.settings.model_copy(update={"max_upload_mb": 1})
+    with serving(rag, small) as small_limit, pytest.raises(ValueError, match="maximum file size"):
+        small_limit.predict([handle_file(big)], api_name="/upload")
+    assert "gross.txt" not in {d.file for d in rag.documents()}
 
 
 def test_llm_server_down_is_a_message_not_a_crash(pristine_index: Path, client: Client) -> None:

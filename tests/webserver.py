@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rag.api import RAG
 from rag.settings import Settings
-from rag.webapp import build_app
+from rag.webapp import running_server
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -22,13 +22,8 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(index_dir: Path) -> Iterator[str]:
-    """The app over a fresh index of seeds/ at ``index_dir``; yields its URL."""
-    settings = Settings(index_dir=index_dir)
+    """The web chat and the API over a fresh index of seeds/ at ``index_dir``; yields its URL."""
+    settings = Settings(index_dir=index_dir, server_host="127.0.0.1")
     rag = RAG.build([SEEDS], index=index_dir, settings=settings)
-    port = free_port()
-    demo = build_app(rag, settings).queue(default_concurrency_limit=settings.concurrency_limit)
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with running_server(rag, settings, free_port()) as url:
+        yield url
