@@ -138,11 +138,14 @@ def from_document(d: Document) -> Passage:
 
 
 class NewsRetriever(BaseRetriever):
-    """LangChain retriever over the hybrid search; ``k`` passages after duplicate collapse."""
+    """LangChain retriever over the hybrid search; ``k`` passages after duplicate collapse (``invoke(q, k=3)``
+    overrides it for one call)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     search: HybridSearch
     k: int = 5
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [to_document(p) for p in self.search.search(query, self.k)]
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
+    ) -> list[Document]:
+        return [to_document(p) for p in self.search.search(query, self.k if k is None else k)]
