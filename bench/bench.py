@@ -3,7 +3,8 @@ plain LangChain RAG side by side. Prints figures and writes them to ``bench/out/
 
     .venv/bin/python bench/bench.py                     # up to 100k chunks (~7 min on 2 cores)
     .venv/bin/python bench/bench.py --sizes 1000 10000 100000 1000000   # with 1M (~16 min, 12 GB)
-    .venv/bin/python bench/bench.py --news ../shared/news/articles seeds  # only: ask latency on real news
+    .venv/bin/python bench/bench.py --news ../shared/news/articles seeds  # only: ask latency on real news,
+                                                                          # direct and through /api/v1/ask
 
 Large corpora are synthetic but made of real German text: chunks recombine sentences of the
 XQuAD-de paragraphs with varied numbers and dates. Their vectors are the normalised mean of the
@@ -262,10 +263,16 @@ def bench_langchain(paragraphs: list[str], questions: list[tuple[str, int]]) -> 
 
 
 def bench_news_ask(corpus: list[Path], questions: Path) -> dict:
-    """``RAG.ask`` latency on a real news index (built once into the evaluation cache) for gold questions."""
+    """``RAG.ask`` latency on a real news index (built once into the evaluation cache) for gold questions,
+    and the same questions through ``POST /api/v1/ask`` of the running server, in one run."""
+    import socket
+
+    import httpx
+
     from rag.api import RAG
     from rag.evaluation.gold import corpus_index, load_gold
     from rag.settings import Settings
+    from rag.webapp import running_server
 
     settings = Settings()
     rag = RAG.build(corpus, corpus_index(corpus, settings), settings, progress=True)
@@ -277,12 +284,31 @@ def bench_news_ask(corpus: list[Path], questions: Path) -> dict:
         answer = rag.ask(item.question, history=item.history or None)
         times.append((time.perf_counter() - started) * 1e3)
         parts.append(answer.timings_ms)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    served = settings.model_copy(update={"server_host": "127.0.0.1"})
+    # Second round, question vectors now cached: each question directly and through the API, interleaved,
+    # so the difference is what HTTP, JSON and the server add.
+    warm, api_times = [], []
+    with running_server(rag, served, port) as url, httpx.Client(base_url=url, timeout=60) as client:
+        for item in items:
+            started = time.perf_counter()
+            rag.ask(item.question, history=item.history or None)
+            warm.append((time.perf_counter() - started) * 1e3)
+            body = {"question": item.question, "history": item.history or []}
+            started = time.perf_counter()
+            client.post("/api/v1/ask", json=body).raise_for_status()
+            api_times.append((time.perf_counter() - started) * 1e3)
     return {
         "n_chunks": rag.documents() and sum(d.n_chunks for d in rag.documents()),
         "n_questions": len(items),
         "ask_p50_ms": round(pct(times, 50), 1),
         "ask_p95_ms": round(pct(times, 95), 1),
         **{f"{k}_p50_ms": round(pct([p[k] for p in parts], 50), 1) for k in ("retrieve", "answer")},
+        "warm_ask_p50_ms": round(pct(warm, 50), 1),
+        "warm_api_ask_p50_ms": round(pct(api_times, 50), 1),
+        "warm_api_ask_p95_ms": round(pct(api_times, 95), 1),
     }
 
 

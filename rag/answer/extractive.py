@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answer import names
 from rag.answer.features import FEATURES, Candidate, candidates, mentions
 from rag.answer.question import QuestionInfo
 from rag.answer.selector import Selector
@@ -62,6 +64,7 @@ class ExtractiveAnswerer:
         self._store = store
         self._load_selector = selector
         self._threshold = threshold
+        threading.Thread(target=names.preload, name="name-lists", daemon=True).start()
 
     @functools.cached_property
     def selector(self) -> Selector:

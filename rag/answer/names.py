@@ -55,3 +55,9 @@ def is_place(name: str) -> bool:
     """A city of 15,000 people or more, a country or a US state, in any Latin spelling („Wien“, „Perth“),
     or a continent, country or organisation of the question gazetteer („Nahost“, „Nato“)."""
     return name.lower() in _places() or name.lower() in GAZETTEER
+
+
+def preload() -> None:
+    """Load both lists now (in a background thread while the rest starts up), not in the first answer."""
+    _first_names()
+    _places()
