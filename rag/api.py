@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.selector import Selector
-from rag.chain import NewsQAChain
+from rag.chain import ChainInput, NewsQAChain
 from rag.embedding import Embedder, get_embedder
 from rag.followup import Turn
 from rag.indexing import IndexReport, add_files, remove_docs
@@ -76,13 +76,22 @@ class RAG:
     def index_dir(self) -> Path:
         return self._store.root
 
-    def ask(self, question: str, history: Sequence[Turn] | None = None) -> Answer:
-        """Answer ``question`` (with earlier turns ``history``) from the indexed articles, with citations."""
-        return self.chain.invoke({"question": _checked(question), "history": list(history or [])})
+    def ask(self, question: str, history: Sequence[Turn] | None = None, top_k: int | None = None) -> Answer:
+        """Answer ``question`` (with earlier turns ``history``) from the indexed articles, with citations;
+        ``top_k`` passages are read (default: ``settings.top_k``)."""
+        *_, answer = self.stream(question, history, top_k)
+        return answer
 
-    def stream(self, question: str, history: Sequence[Turn] | None = None) -> Iterator[Answer]:
+    def stream(
+        self, question: str, history: Sequence[Turn] | None = None, top_k: int | None = None
+    ) -> Iterator[Answer]:
         """Like ``ask``, yielding the answer as it grows; the last item is complete."""
-        yield from self.chain.stream({"question": _checked(question), "history": list(history or [])})
+        chain_input: ChainInput = {"question": _checked(question), "history": list(history or [])}
+        if top_k is not None:
+            if not 1 <= top_k <= 50:
+                raise ValueError("top_k muss zwischen 1 und 50 liegen.")
+            chain_input["top_k"] = top_k
+        yield from self.chain.stream(chain_input)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         """The ``k`` best passages for ``question`` (near-duplicate stories collapsed)."""

@@ -20,6 +20,8 @@ from rag.types import Answer
 class ChainInput(TypedDict, total=False):
     question: str
     history: Sequence[Turn]
+    top_k: int
+    """Passages to retrieve for this question (default: the retriever's ``k``)."""
 
 
 class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
@@ -45,7 +47,9 @@ class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
         standalone = self.llm.condense(question, history) if self.llm and history else None
         standalone = standalone or standalone_question(question, history)
         t1 = time.perf_counter()
-        passages = [from_document(d) for d in self.retriever.invoke(standalone, config)]
+        top_k = input.get("top_k")
+        found = self.retriever.invoke(standalone, config, **({"k": top_k} if top_k else {}))
+        passages = [from_document(d) for d in found]
         t2 = time.perf_counter()
         q = analyse(standalone, *self.retriever.search.reference())
 

@@ -1,6 +1,6 @@
 """JSON routes beside the web chat, so any program gets the answers with their sources.
 
-``/api/v1``: ``POST ask`` (answer, short answer, abstention, numbered citations with quotes; with
+``/api/v1``: ``POST ask`` (``top_k`` passages; answer, short answer, abstention, numbered citations with quotes; with
 ``"stream": true`` as Server-Sent Events ending in the same object), ``GET/POST documents``,
 ``DELETE documents/{doc_id}``, ``GET health``. ``/v1``: ``POST chat/completions`` and ``GET models``
 in the OpenAI format, streamed or not: the answer text keeps its ``[n]`` markers and ends with a
@@ -61,6 +61,7 @@ class TurnIn(BaseModel):
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     history: list[TurnIn] = Field(default_factory=list, max_length=50)
+    top_k: int | None = Field(default=None, ge=1, le=50)
     stream: bool = False
 
 
@@ -203,14 +204,14 @@ def api_app(rag: RAG, settings: Settings) -> FastAPI:
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return _error(exc.status_code, "http_" + str(exc.status_code), str(exc.detail))
 
-    def answer(question: str, history: list[Turn]) -> Iterator[Answer]:
+    def answer(question: str, history: list[Turn], top_k: int | None = None) -> Iterator[Answer]:
         try:
-            yield from rag.stream(question, history)
+            yield from rag.stream(question, history, top_k)
         except ValueError as exc:  # empty or too long: rag's message is meant for people
             raise ApiError(400, "invalid_question", str(exc)) from exc
 
-    def final(question: str, history: list[Turn]) -> Answer:
-        *_, last = answer(question, history)
+    def final(question: str, history: list[Turn], top_k: int | None = None) -> Answer:
+        *_, last = answer(question, history, top_k)
         return last
 
     @app.post("/api/v1/ask", response_model=None)
@@ -218,8 +219,8 @@ def api_app(rag: RAG, settings: Settings) -> FastAPI:
         """The answer with numbered citations; ``stream``: Server-Sent Events, the last one complete."""
         history: list[Turn] = [{"role": t.role, "content": t.content} for t in body.history]
         if not body.stream:
-            return answer_json(final(body.question, history))
-        answers = answer(body.question, history)
+            return answer_json(final(body.question, history, body.top_k))
+        answers = answer(body.question, history, body.top_k)
         first = next(answers)  # errors in the question surface as JSON, not inside the stream
         events = (answer_json(a) for a in (first, *answers))
         return StreamingResponse(_sse(events), media_type="text/event-stream")

@@ -68,6 +68,14 @@ def test_ask_returns_the_answer_with_its_citations(http: httpx.Client, served: t
     assert set(body["timings"]) >= {"retrieve", "answer", "total"}
 
 
+def test_top_k_bounds_the_passages_read(http: httpx.Client, served: tuple[str, RAG]) -> None:
+    rag = served[1]
+    assert len(rag.ask(AID_2024, top_k=2).passages) == 2 and len(rag.ask(AID_2024).passages) == 5
+    one = http.post("/api/v1/ask", json={"question": AID_2024, "top_k": 1}).json()
+    assert one["answer"] == rag.ask(AID_2024, top_k=1).text
+    assert http.post("/api/v1/ask", json={"question": AID_2024, "top_k": 0}).status_code == 422
+
+
 def test_streamed_ask_ends_in_the_same_object(http: httpx.Client) -> None:
     whole = http.post("/api/v1/ask", json={"question": AID_2024}).json()
     r = http.post("/api/v1/ask", json={"question": AID_2024, "stream": True})
