@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["RAG", "Answer", "Citation", "Passage", "Settings"]
+__all__ = ["RAG", "Answer", "Citation", "Filters", "Passage", "Settings"]
 
 if TYPE_CHECKING:
     from rag.api import RAG
     from rag.settings import Settings
-    from rag.types import Answer, Citation, Passage
+    from rag.types import Answer, Citation, Filters, Passage
 
 
 def __getattr__(name: str) -> Any:
@@ -24,7 +24,7 @@ def __getattr__(name: str) -> Any:
         from rag.settings import Settings
 
         return Settings
-    if name in ("Answer", "Citation", "Passage"):
+    if name in ("Answer", "Citation", "Filters", "Passage"):
         from rag import types
 
         return getattr(types, name)

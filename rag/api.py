@@ -21,7 +21,7 @@ from rag.indexing import IndexReport, add_files, remove_docs
 from rag.retrieval import HybridSearch, NewsRetriever
 from rag.settings import Settings
 from rag.store import DocInfo, Store
-from rag.types import Answer, Passage
+from rag.types import Answer, Filters, Passage
 
 
 class RAG:
@@ -76,14 +76,24 @@ class RAG:
     def index_dir(self) -> Path:
         return self._store.root
 
-    def ask(self, question: str, history: Sequence[Turn] | None = None, top_k: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] | None = None,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
         """Answer ``question`` (with earlier turns ``history``) from the indexed articles, with citations;
-        ``top_k`` passages are read (default: ``settings.top_k``)."""
-        *_, answer = self.stream(question, history, top_k)
+        ``top_k`` passages are read (default: ``settings.top_k``), from the articles ``filters`` admit."""
+        *_, answer = self.stream(question, history, top_k, filters)
         return answer
 
     def stream(
-        self, question: str, history: Sequence[Turn] | None = None, top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] | None = None,
+        top_k: int | None = None,
+        filters: Filters | None = None,
     ) -> Iterator[Answer]:
         """Like ``ask``, yielding the answer as it grows; the last item is complete."""
         chain_input: ChainInput = {"question": _checked(question), "history": list(history or [])}
@@ -91,6 +101,8 @@ class RAG:
             if not 1 <= top_k <= 50:
                 raise ValueError("top_k muss zwischen 1 und 50 liegen.")
             chain_input["top_k"] = top_k
+        if filters is not None:
+            chain_input["filters"] = filters
         yield from self.chain.stream(chain_input)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:

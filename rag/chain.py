@@ -14,7 +14,7 @@ from rag.answer.llm import LLMAnswerer
 from rag.answer.question import analyse
 from rag.followup import Turn, standalone_question
 from rag.retrieval import NewsRetriever, from_document
-from rag.types import Answer
+from rag.types import Answer, Filters
 
 
 class ChainInput(TypedDict, total=False):
@@ -22,6 +22,8 @@ class ChainInput(TypedDict, total=False):
     history: Sequence[Turn]
     top_k: int
     """Passages to retrieve for this question (default: the retriever's ``k``)."""
+    filters: Filters
+    """Only articles these admit (date range, sources)."""
 
 
 class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
@@ -47,8 +49,8 @@ class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
         standalone = self.llm.condense(question, history) if self.llm and history else None
         standalone = standalone or standalone_question(question, history)
         t1 = time.perf_counter()
-        top_k = input.get("top_k")
-        found = self.retriever.invoke(standalone, config, **({"k": top_k} if top_k else {}))
+        options = {name: input[key] for key, name in (("top_k", "k"), ("filters", "filters")) if input.get(key)}  # type: ignore[literal-required]
+        found = self.retriever.invoke(standalone, config, **options)
         passages = [from_document(d) for d in found]
         t2 = time.perf_counter()
         q = analyse(standalone, *self.retriever.search.reference())

@@ -1,6 +1,6 @@
 """JSON routes beside the web chat, so any program gets the answers with their sources.
 
-``/api/v1``: ``POST ask`` (``top_k`` passages; answer, short answer, abstention, numbered citations with quotes; with
+``/api/v1``: ``POST ask`` (``top_k`` passages, ``filters`` by date and source; answer, short answer, abstention, numbered citations with quotes; with
 ``"stream": true`` as Server-Sent Events ending in the same object), ``GET/POST documents``,
 ``DELETE documents/{doc_id}``, ``GET health``. ``/v1``: ``POST chat/completions`` and ``GET models``
 in the OpenAI format, streamed or not: the answer text keeps its ``[n]`` markers and ends with a
@@ -34,7 +34,7 @@ from starlette.exceptions import HTTPException
 from rag.api import RAG
 from rag.followup import Turn
 from rag.settings import Settings
-from rag.types import Answer
+from rag.types import Answer, Filters
 from rag.uploads import Uploads
 
 log = logging.getLogger(__name__)
@@ -58,10 +58,17 @@ class TurnIn(BaseModel):
     content: str = Field(max_length=20_000)
 
 
+class FiltersIn(BaseModel):
+    date_from: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    date_to: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    sources: list[str] = Field(default_factory=list, max_length=50)
+
+
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     history: list[TurnIn] = Field(default_factory=list, max_length=50)
     top_k: int | None = Field(default=None, ge=1, le=50)
+    filters: FiltersIn | None = None
     stream: bool = False
 
 
@@ -204,23 +211,27 @@ def api_app(rag: RAG, settings: Settings) -> FastAPI:
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return _error(exc.status_code, "http_" + str(exc.status_code), str(exc.detail))
 
-    def answer(question: str, history: list[Turn], top_k: int | None = None) -> Iterator[Answer]:
+    def answer(
+        question: str, history: list[Turn], top_k: int | None = None, filters: Filters | None = None
+    ) -> Iterator[Answer]:
         try:
-            yield from rag.stream(question, history, top_k)
+            yield from rag.stream(question, history, top_k, filters)
         except ValueError as exc:  # empty or too long: rag's message is meant for people
             raise ApiError(400, "invalid_question", str(exc)) from exc
 
-    def final(question: str, history: list[Turn], top_k: int | None = None) -> Answer:
-        *_, last = answer(question, history, top_k)
+    def final(question: str, history: list[Turn], top_k: int | None = None, filters: Filters | None = None) -> Answer:
+        *_, last = answer(question, history, top_k, filters)
         return last
 
     @app.post("/api/v1/ask", response_model=None)
     def ask(body: AskIn) -> dict[str, Any] | StreamingResponse:
         """The answer with numbered citations; ``stream``: Server-Sent Events, the last one complete."""
         history: list[Turn] = [{"role": t.role, "content": t.content} for t in body.history]
+        f = body.filters
+        filters = Filters(f.date_from, f.date_to, tuple(f.sources)) if f else None
         if not body.stream:
-            return answer_json(final(body.question, history, body.top_k))
-        answers = answer(body.question, history, body.top_k)
+            return answer_json(final(body.question, history, body.top_k, filters))
+        answers = answer(body.question, history, body.top_k, filters)
         first = next(answers)  # errors in the question surface as JSON, not inside the stream
         events = (answer_json(a) for a in (first, *answers))
         return StreamingResponse(_sse(events), media_type="text/event-stream")

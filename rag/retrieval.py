@@ -16,7 +16,7 @@ from rag.ingest import resolve_times, times_overlap, with_resolved_times
 from rag.lexical import is_english, names_and_numbers
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Passage
+from rag.types import Filters, Passage
 
 
 def question_times(question: str, reference_date: str | None = None) -> list[str]:
@@ -45,7 +45,9 @@ class HybridSearch:
         """See ``time_reference``: for the current index."""
         return time_reference(self._store())
 
-    def search(self, question: str, k: int | None = None) -> list[Passage]:
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        """The ``k`` best passages, near-duplicate stories collapsed; ``filters`` keep only the fused
+        candidates (the best ``k_dense`` + ``k_lexical`` chunks) of the articles they admit."""
         s = self._settings
         k = k or s.top_k
         store = self._store()
@@ -72,7 +74,7 @@ class HybridSearch:
         group_docs: dict[str, Passage] = {}
         for chunk_id in sorted(fused, key=fused.__getitem__, reverse=True):
             row = rows.get(chunk_id)
-            if row is None:
+            if row is None or (filters is not None and not filters.admits(row.date, row.source)):
                 continue
             first = group_docs.get(row.dup_group)
             if first is not None and first.doc_id != row.chunk.doc_id:
@@ -138,14 +140,19 @@ def from_document(d: Document) -> Passage:
 
 
 class NewsRetriever(BaseRetriever):
-    """LangChain retriever over the hybrid search; ``k`` passages after duplicate collapse (``invoke(q, k=3)``
-    overrides it for one call)."""
+    """LangChain retriever over the hybrid search; ``k`` passages after duplicate collapse (``invoke(q, k=3,
+    filters=Filters(…))`` overrides it and restricts the articles for one call)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     search: HybridSearch
     k: int = 5
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None,
+        filters: Filters | None = None,
     ) -> list[Document]:
-        return [to_document(p) for p in self.search.search(query, self.k if k is None else k)]
+        return [to_document(p) for p in self.search.search(query, self.k if k is None else k, filters)]

@@ -73,6 +73,27 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """Which articles a question may be answered from: a date range (ISO prefixes, both ends included:
+    ``date_from="2024"``, ``date_to="2025-06"``) and/or these sources. Articles without a date fail a
+    date filter."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    sources: tuple[str, ...] = ()
+
+    def admits(self, date: str | None, source: str | None) -> bool:
+        if self.date_from or self.date_to:
+            if not date:
+                return False
+            if self.date_from and date[: len(self.date_from)] < self.date_from:
+                return False
+            if self.date_to and date[: len(self.date_to)] > self.date_to:
+                return False
+        return not self.sources or (source or "") in self.sources
+
+
+@dataclass(frozen=True)
 class Citation:
     """A numbered reference from an answer to the passage that supports it."""
 

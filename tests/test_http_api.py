@@ -15,6 +15,7 @@ import pytest
 from rag.api import RAG
 from rag.http_api import MODEL_ID
 from rag.settings import Settings
+from rag.types import Filters
 from rag.webapp import running_server
 from tests.webserver import SEEDS, free_port
 
@@ -74,6 +75,19 @@ def test_top_k_bounds_the_passages_read(http: httpx.Client, served: tuple[str, R
     one = http.post("/api/v1/ask", json={"question": AID_2024, "top_k": 1}).json()
     assert one["answer"] == rag.ask(AID_2024, top_k=1).text
     assert http.post("/api/v1/ask", json={"question": AID_2024, "top_k": 0}).status_code == 422
+
+
+def test_filters_keep_only_the_admitted_articles(http: httpx.Client, served: tuple[str, RAG]) -> None:
+    dated = [d for d in served[1].documents() if d.date]
+    newest = max(d.date or "" for d in dated)
+    kept = served[1].ask(AID_2024, filters=Filters(date_from=newest))
+    assert kept.passages and all((p.date or "") >= newest for p in kept.passages)
+    body = http.post("/api/v1/ask", json={"question": AID_2024, "filters": {"date_from": newest}}).json()
+    assert body["answer"] == kept.text and all((c["date"] or "") >= newest for c in body["citations"])
+    none = http.post("/api/v1/ask", json={"question": AID_2024, "filters": {"date_to": "1990"}}).json()
+    assert none["abstained"] and none["citations"] == []
+    bad = http.post("/api/v1/ask", json={"question": AID_2024, "filters": {"date_from": "letzte Woche"}})
+    assert bad.status_code == 422
 
 
 def test_streamed_ask_ends_in_the_same_object(http: httpx.Client) -> None:
