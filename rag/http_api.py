@@ -188,6 +188,10 @@ def api_app(rag: RAG, settings: Settings) -> FastAPI:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             return _error(413, "too_large", f"Die Anfrage ist zu groß (höchstens {limit // 1024} KB).")
+        if request.method == "POST" and path != "/api/v1/documents":
+            # JSON whatever the header says: `curl -d '{…}'` sends it as a form
+            headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
+            request.scope["headers"] = [*headers, (b"content-type", b"application/json")]
         return await call_next(request)
 
     @app.exception_handler(ApiError)

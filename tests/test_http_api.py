@@ -69,6 +69,13 @@ def test_ask_returns_the_answer_with_its_citations(http: httpx.Client, served: t
     assert set(body["timings"]) >= {"retrieve", "answer", "total"}
 
 
+def test_json_is_read_whatever_the_content_type(http: httpx.Client) -> None:
+    """`curl -d '{"question": …}'` sends JSON labelled as a form."""
+    body = json.dumps({"question": AID_2024}).encode()
+    r = http.post("/api/v1/ask", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200 and not r.json()["abstained"]
+
+
 def test_top_k_bounds_the_passages_read(http: httpx.Client, served: tuple[str, RAG]) -> None:
     rag = served[1]
     assert len(rag.ask(AID_2024, top_k=2).passages) == 2 and len(rag.ask(AID_2024).passages) == 5
