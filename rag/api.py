@@ -55,7 +55,9 @@ class RAG:
         root = Path(index) if index is not None else settings.index_dir
         store = Store.open(root)
         store.check_model(settings.embedding_model, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        return cls(store, get_embedder(settings.embedding_model, settings.model_cache_dir), settings)
+        return cls(
+            store, get_embedder(settings.embedding_model, settings.model_cache_dir, settings.query_engine), settings
+        )
 
     @classmethod
     def build(

