@@ -73,6 +73,14 @@ def add_files(
         except IngestError as exc:
             report.errors.append(str(exc))
             continue
+        largest = max(articles, key=lambda a: len(a.body), default=None)
+        if largest is not None and len(largest.body.encode()) > settings.max_article_mb * 1024 * 1024:
+            size = len(largest.body.encode()) / 1024 / 1024
+            report.errors.append(
+                f"{path}: article {largest.doc_id!r} has {size:.1f} MB of text, more than max_article_mb "
+                f"({settings.max_article_mb:g} MB): not indexed (split it, or raise RAG_MAX_ARTICLE_MB)"
+            )
+            continue
         chunks = [chunk_article(a, settings.chunk_tokens, settings.chunk_overlap_tokens) for a in articles]
         hashes = [hashlib.sha256(f"{a.title}\n{a.date}\n{a.body}".encode()).hexdigest() for a in articles]
         updates.append(FileUpdate(path.name, file_hash, articles, chunks, [], hashes))

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     server_rate_limit: int = 120
     """Requests per minute one client may send to the JSON and OpenAI routes."""
     max_upload_mb: int = 20
+    max_article_mb: float = 2.0
+    """A file holding an article whose text is larger is refused (a news article is a few KB; a 55 MB
+    text file would be 69,000 chunks and an hour of embedding)."""
     concurrency_limit: int = 4
 
     @classmethod

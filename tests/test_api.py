@@ -123,6 +123,16 @@ def test_add_ask_and_remove_an_article(tmp_path: Path) -> None:
     assert rag.add([news]).unchanged == ["neu.txt"]
     rag.remove(["neu.txt"])
     assert "neu.txt" not in {d.doc_id for d in rag.documents()}
+
+
+def test_a_file_far_larger_than_any_article_is_refused(tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path / "index", max_article_mb=0.01)  # 10 KB for the test
+    rag = RAG.build([SEEDS / "004_3e9192d80e1884ae.txt"], index=tmp_path / "index", settings=settings)
+    dump = tmp_path / "dump.txt"
+    dump.write_text("Ein Protokoll\n\n" + "Zeile über nichts. " * 2_000, encoding="utf-8")  # ~38 KB
+    report = rag.add([dump])
+    assert report.added == [] and "max_article_mb" in report.errors[0] and "dump.txt" in report.errors[0]
+    assert "dump.txt" not in {d.file for d in rag.documents()}
     assert RAG.open(tmp_path / "index").documents() == rag.documents()
 
 
