@@ -8,6 +8,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from rag.errors import RagError
 from rag.settings import Settings
 
 
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     try:
         return _COMMANDS[args.command](args, settings)
-    except (ValueError, OSError) as exc:
+    except (RagError, ValueError, OSError) as exc:  # written for people: no traceback
         print(f"rag {args.command}: {exc}", file=sys.stderr)
         return 2
 

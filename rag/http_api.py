@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from rag.api import RAG
+from rag.errors import RagError
 from rag.followup import Turn
 from rag.settings import Settings
 from rag.types import Answer, Filters
@@ -206,7 +207,7 @@ def api_app(rag: RAG, settings: Settings) -> FastAPI:
     @app.exception_handler(Exception)
     async def failed(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request failed: %s", request.url.path)
-        own = type(exc).__module__.startswith("rag.")  # the rag layer's messages are written for people
+        own = isinstance(exc, RagError)  # its messages are written for people
         return _error(
             500, "internal_error", str(exc) if own else f"Die Anfrage ist fehlgeschlagen ({type(exc).__name__})."
         )

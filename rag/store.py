@@ -25,6 +25,7 @@ import faiss
 import numpy as np
 
 from rag import vectors as vector_index
+from rag.errors import RagError
 from rag.lexical import LexicalIndex
 from rag.types import Article, Chunk
 
@@ -50,7 +51,7 @@ CREATE INDEX docs_file ON docs(file);
 """
 
 
-class StoreError(Exception):
+class StoreError(RagError):
     """The index on disk cannot be used as asked (other model, newer format, damaged)."""
 
 

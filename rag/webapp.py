@@ -25,6 +25,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from rag.api import RAG
+from rag.errors import RagError
 from rag.followup import Turn
 from rag.http_api import api_app
 from rag.ingest.formats import SUPPORTED
@@ -183,7 +184,7 @@ class ChatApp:
             yield f"⚠️ {exc}", ""
         except Exception as exc:  # anything else (an LLM server down, …) must not take the server down
             log.exception("answering failed: %r", (question or "")[:200])
-            own = type(exc).__module__.startswith("rag.")  # the rag layer's messages are written for people
+            own = isinstance(exc, RagError)  # its messages are written for people
             yield (f"⚠️ {exc}" if own else f"⚠️ Die Antwort ist fehlgeschlagen ({type(exc).__name__}: {exc})"), ""
 
     def ask(self, question: str, history_json: str = "") -> tuple[str, str]:

@@ -101,6 +101,14 @@ def test_index_from_another_model_is_refused(tmp_path: Path) -> None:
         store.check_model("test-model", 80, 10)
 
 
+def test_the_cli_reports_an_index_of_another_model_without_a_traceback(tmp_path: Path) -> None:
+    _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1)])  # built with "test-model"
+    cmd = [sys.executable, "-m", "rag.cli", "ask", "Was steht drin?", "--index", str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith("rag ask: ") and "test-model" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_damaged_manifest_is_reported(tmp_path: Path) -> None:
     _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1)])
     folder = tmp_path / (tmp_path / "CURRENT").read_text()

@@ -15,6 +15,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from rag.answer.extractive import ABSTAIN_TEXT, Draft
+from rag.errors import RagError
 from rag.followup import Turn
 from rag.ingest import resolve_times, split_sentences
 from rag.lexical import stem, words
@@ -26,7 +27,7 @@ _CONDENSE_MAX_TOKENS = 80
 UNCITED_NOTE = "(Hinweis: Diese Antwort nennt keine gültige Quelle – bitte prüfen.)"
 
 
-class LLMError(RuntimeError):
+class LLMError(RagError, RuntimeError):
     """The language model server failed; the message is meant for the user."""
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
+from rag.errors import RagError
 from rag.evaluation.metrics import (
     abstention_precision_recall,
     citation_precision,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 HIT_KS = (1, 3, 5)
 
 
-class GoldFormatError(ValueError):
+class GoldFormatError(RagError, ValueError):
     """A gold file line that is not a valid question; the message names the file and line."""
 
 

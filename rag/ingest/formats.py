@@ -14,13 +14,14 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from rag.errors import RagError
 from rag.ingest.parse import clean_text, derive_title, normalize_date, parse_news_text
 from rag.types import Article
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
 
 
-class IngestError(Exception):
+class IngestError(RagError):
     """A file that cannot be indexed; ``str()`` is one line: ``"<path>: <reason>"``."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
