@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import replace
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -79,7 +79,7 @@ class HybridSearch:
             first = group_docs.get(row.dup_group)
             if first is not None and first.doc_id != row.chunk.doc_id:
                 if row.chunk.doc_id not in first.duplicates:
-                    merged = Passage(**{**asdict(first), "duplicates": (*first.duplicates, row.chunk.doc_id)})
+                    merged = replace(first, duplicates=(*first.duplicates, row.chunk.doc_id))
                     passages[passages.index(first)] = merged
                     group_docs[row.dup_group] = merged
                 continue

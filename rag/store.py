@@ -9,20 +9,19 @@ BM25 arrays are ``.npy`` without pickle, everything else is JSON or SQLite.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
 import numpy as np
+from filelock import FileLock
 
 from rag import vectors as vector_index
 from rag.errors import RagError
@@ -408,14 +407,9 @@ def _duplicate_group(db: sqlite3.Connection, vectors: faiss.Index, vecs: np.ndar
     return best_group
 
 
-@contextlib.contextmanager
-def _writer_lock(root: Path) -> Iterator[None]:
-    with open(root / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _writer_lock(root: Path) -> FileLock:
+    """One writer per index at a time, across processes."""
+    return FileLock(root / ".lock")
 
 
 def _remove_stray_folders(root: Path, keep: Path | None) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from tqdm import tqdm
 
 from rag.errors import RagError
@@ -25,7 +26,6 @@ from rag.evaluation.metrics import (
     first_relevant_rank,
     key_fact_hit,
     mean,
-    percentile,
     token_f1,
 )
 from rag.evaluation.report import write_outputs
@@ -198,8 +198,8 @@ def summarize_gold(rows: list[dict[str, Any]]) -> dict[str, Any]:
         },
         "mrr": mean(1 / r["gold_rank"] if r["gold_rank"] else 0.0 for r in with_sources),
         "token_f1": mean(r["token_f1"] for r in answerable),
-        "latency_p50_ms": percentile(latencies, 50) if latencies else None,
-        "latency_p95_ms": percentile(latencies, 95) if latencies else None,
+        "latency_p50_ms": float(np.percentile(latencies, 50)) if latencies else None,
+        "latency_p95_ms": float(np.percentile(latencies, 95)) if latencies else None,
     }
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in summary.items()}
 

@@ -6,7 +6,6 @@ so that averages are taken over the questions where the figure is defined (see `
 
 from __future__ import annotations
 
-import math
 import re
 import string
 import unicodedata
@@ -301,15 +300,3 @@ def mean(values: Iterable[float | bool | None]) -> float | None:
     """Arithmetic mean of the defined values (None skipped); None when no value is defined."""
     defined = [float(v) for v in values if v is not None]
     return sum(defined) / len(defined) if defined else None
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0–100) with linear interpolation, as ``numpy.percentile`` does."""
-    if not values:
-        raise ValueError("percentile of an empty sequence")
-    if not 0 <= q <= 100:
-        raise ValueError(f"percentile q must be within 0..100, got {q}")
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low, high = math.floor(pos), math.ceil(pos)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)

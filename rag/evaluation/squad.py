@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from rag.evaluation.gold import cached_index_dir
@@ -23,7 +24,6 @@ from rag.evaluation.metrics import (
     first_relevant_rank,
     mean,
     normalize,
-    percentile,
     squad_f1,
 )
 from rag.evaluation.report import write_outputs
@@ -205,8 +205,8 @@ def summarize_squad(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "f1": mean(r["f1"] for r in rows),
         "answer_contains_gold": mean(r["contains_gold"] for r in rows),
         "abstention_rate": mean(r["abstained"] for r in rows),
-        "latency_p50_ms": percentile(latencies, 50) if latencies else None,
-        "latency_p95_ms": percentile(latencies, 95) if latencies else None,
+        "latency_p50_ms": float(np.percentile(latencies, 50)) if latencies else None,
+        "latency_p95_ms": float(np.percentile(latencies, 95)) if latencies else None,
     }
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in summary.items()}
 
