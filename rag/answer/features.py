@@ -45,7 +45,7 @@ FEATURES = (
     "dense_rank",
     "lexical_rank",
     "focus_sentence",
-    "focus_missing_passage",
+    "focus_missing_article",
     "numbers_shared",
     "span_found",
     "span_missing",
@@ -219,10 +219,12 @@ def candidates(
     q_stems = [stem(w) for w in words(q.text)]
     best_score = max((p.score for p in passages), default=1.0) or 1.0
     raw: list[tuple[Passage, int, int, int, int, float, float, float, float, set[str], bool]] = []
+    misses_focus: dict[str, float] = {}  # the article never names a name or place the question hinges on
     for rank, p in enumerate(passages, start=1):
         stored, body = sentences.get(p.doc_id), bodies.get(p.doc_id)
         if stored is None or body is None or any(r[0].doc_id == p.doc_id for r in raw):
             continue
+        misses_focus[p.doc_id] = float(any(not mentions(f"{p.title} {body}", f) for f in names))
         retrieved = [x for x in passages if x.doc_id == p.doc_id]
         vectors = stored.vectors.astype(np.float32)
         cos = vectors @ query
@@ -298,7 +300,7 @@ def candidates(
                     0.0,  # dense_rank, filled below
                     0.0,  # lexical_rank, filled below
                     sum(mentions(sentence, f) for f in names) / len(names) if names else 1.0,
-                    float(any(not mentions(f"{p.title} {p.text}", f) for f in names)),
+                    misses_focus[p.doc_id],
                     len(q_numbers & _numbers(sentence)) / len(q_numbers) if q_numbers else 0.0,
                     float(span is not None),
                     float(span is None and q.answer_type not in ("explanation", "other", "yesno")),
