@@ -271,8 +271,8 @@ def bench_news_ask(corpus: list[Path], questions: Path) -> dict:
 
     from rag.api import RAG
     from rag.evaluation.gold import corpus_index, load_gold
+    from rag.server import running_server
     from rag.settings import Settings
-    from rag.webapp import running_server
 
     settings = Settings()
     rag = RAG.build(corpus, corpus_index(corpus, settings), settings, progress=True)

@@ -152,7 +152,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.webapp import serve
+    from rag.server import serve
 
     update = {k: v for k, v in {"server_host": args.host, "server_port": args.port}.items() if v is not None}
     if args.index is not None:

@@ -14,9 +14,9 @@ import pytest
 
 from rag.api import RAG
 from rag.http_api import MODEL_ID
+from rag.server import running_server
 from rag.settings import Settings
 from rag.types import Filters
-from rag.webapp import running_server
 from tests.webserver import SEEDS, free_port
 
 pytestmark = pytest.mark.slow

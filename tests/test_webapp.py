@@ -14,9 +14,9 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from rag.api import RAG
+from rag.server import running_server
 from rag.settings import Settings
 from rag.uploads import safe_name
-from rag.webapp import running_server
 from tests.webserver import SEEDS, free_port
 
 pytestmark = pytest.mark.slow

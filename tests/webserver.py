@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rag.api import RAG
+from rag.server import running_server
 from rag.settings import Settings
-from rag.webapp import running_server
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
