@@ -15,7 +15,7 @@ AnswerType = Literal[
 
 ORGANISATION = (  # the kinds of organisation a „Welcher Verein …?“ question may ask for
     r"(verein|klub|club|firma|konzern|unternehmen|hersteller|sender|partei|band|team|mannschaft|zeitung|"
-    r"marke|bank|organisation|gruppe|anbieter|provider|airline|company|firm|club|team|party|organi[sz]ation)"
+    r"marke|bank|gruppe|anbieter|provider|airline|company|firm|party|organi[sz]ation)"
 )
 # The question word may follow a preposition or „und“ („Ab wie viel Euro …“, „Von welchem Verein …“,
 # „Und seit wann …“): patterns look at the question after those.
