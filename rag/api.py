@@ -20,7 +20,7 @@ from rag.followup import Turn
 from rag.indexing import IndexReport, add_files, remove_docs
 from rag.retrieval import HybridSearch, NewsRetriever
 from rag.settings import Settings
-from rag.store import DocInfo, Store
+from rag.store import DocInfo, IndexStore, open_store
 from rag.types import Answer, Filters, Passage
 
 
@@ -33,7 +33,7 @@ class RAG:
         >>> ans.short_answer, [c.doc_id for c in ans.citations]
     """
 
-    def __init__(self, store: Store, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings) -> None:
         self.settings = settings
         self._store = store
         self._embedder = embedder
@@ -50,10 +50,10 @@ class RAG:
 
     @classmethod
     def open(cls, index: str | Path | None = None, settings: Settings | None = None) -> RAG:
-        """Open the index at ``index`` (default: ``settings.index_dir``); it may not exist yet."""
+        """Open the index at ``index`` (default: ``settings.index_dir``) in the store the settings choose
+        (``store``: local files or Milvus); it may not exist yet."""
         settings = settings or Settings()
-        root = Path(index) if index is not None else settings.index_dir
-        store = Store.open(root)
+        store = open_store(settings, Path(index) if index is not None else None)
         store.check_model(settings.embedding_model, settings.chunk_tokens, settings.chunk_overlap_tokens)
         return cls(
             store, get_embedder(settings.embedding_model, settings.model_cache_dir, settings.query_engine), settings

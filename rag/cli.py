@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def with_index(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--index", type=Path, default=None, help="index folder (default: settings.index_dir, 'index')")
+        p.add_argument(
+            "--store", choices=("local", "milvus"), default=None, help="where the index lives (default: settings.store)"
+        )
         return p
 
     p = with_index(sub.add_parser("index", help="add or update files and folders in the index"))
@@ -56,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     settings = Settings()
+    if getattr(args, "store", None):
+        settings = settings.model_copy(update={"store": args.store})
     try:
         return _COMMANDS[args.command](args, settings)
     except (RagError, ValueError, OSError) as exc:  # written for people: no traceback
@@ -79,9 +84,9 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _docs(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import Store
+    from rag.store import open_store
 
-    docs = Store.open(args.index or settings.index_dir).documents()
+    docs = open_store(settings, args.index).documents()
     if args.json:
         print(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=1))
         return 0

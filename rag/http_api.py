@@ -274,7 +274,7 @@ def api_app(rag: RAG, settings: Settings) -> FastAPI:
             "documents": len(docs),
             "chunks": sum(d.n_chunks for d in docs),
             "model": settings.embedding_model,
-            "store": "local",
+            "store": settings.store,
             "backend": settings.answer_backend,
         }
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from rag.embedding import Embedder
 from rag.ingest import IngestError, chunk_article, find_files, read_articles, sentence_spans
 from rag.settings import Settings
-from rag.store import ArticleSentences, FileUpdate, Store
+from rag.store import ArticleSentences, FileUpdate, IndexStore
 
 
 @dataclass
@@ -41,12 +41,12 @@ def embedding_text(title: str, text: str) -> str:
 
 
 def add_files(
-    store: Store,
+    store: IndexStore,
     paths: Iterable[str | Path],
     settings: Settings,
     embedder: Embedder,
     progress: bool = True,
-) -> tuple[Store, IndexReport]:
+) -> tuple[IndexStore, IndexReport]:
     """Index new and changed files under ``paths``; unchanged files cost one hash each."""
     started = time.perf_counter()
     report = IndexReport()
@@ -112,8 +112,8 @@ def add_files(
 
 
 def remove_docs(
-    store: Store, names: Sequence[str], settings: Settings, embedder: Embedder
-) -> tuple[Store, IndexReport]:
+    store: IndexStore, names: Sequence[str], settings: Settings, embedder: Embedder
+) -> tuple[IndexStore, IndexReport]:
     """Remove documents by doc id, or all documents of a file by its file name."""
     started = time.perf_counter()
     report = IndexReport()
@@ -133,8 +133,8 @@ def remove_docs(
 
 
 def _commit(
-    store: Store, updates: list[FileUpdate], removed: list[str], settings: Settings, embedder: Embedder
-) -> Store:
+    store: IndexStore, updates: list[FileUpdate], removed: list[str], settings: Settings, embedder: Embedder
+) -> IndexStore:
     return store.commit(
         updates,
         removed,

@@ -158,12 +158,15 @@ class LexicalIndex:
         df = int(indptr[index + 1] - indptr[index])
         return math.log((n + 1) / (df + 1)) / math.log(n + 1)
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score) pairs, best first; empty when no query term is in the corpus."""
+    def search(self, query: str, k: int, admitted: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score) pairs, best first; empty when no query term is in the corpus.
+
+        ``admitted`` (chunk ids) restricts the ranking to those chunks."""
         known = self._bm25.vocab_dict if len(self._ids) else {}
         q = [t for t in dict.fromkeys(terms(query, self.vocabulary)) if t in known]
         if not q:
             return []
+        mask = None if admitted is None else np.isin(self._ids, admitted).astype(np.float32)
         k = min(k, len(self._ids))
-        docs, scores = self._bm25.retrieve([q], k=k, show_progress=False, n_threads=1)
+        docs, scores = self._bm25.retrieve([q], k=k, show_progress=False, n_threads=1, weight_mask=mask)
         return [(int(self._ids[d]), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]

@@ -15,7 +15,7 @@ from rag.embedding import Embedder
 from rag.ingest import resolve_times, times_overlap, with_resolved_times
 from rag.lexical import is_english, names_and_numbers
 from rag.settings import Settings
-from rag.store import Store
+from rag.store import IndexStore
 from rag.types import Filters, Passage
 
 
@@ -24,7 +24,7 @@ def question_times(question: str, reference_date: str | None = None) -> list[str
     return sorted({m.value for m in resolve_times(question, reference_date)})
 
 
-def time_reference(store: Store) -> tuple[str, str]:
+def time_reference(store: IndexStore) -> tuple[str, str]:
     """The date relative times in questions count from, and how to name it: the newest article's date, else today."""
     newest = store.newest_date()
     if newest:
@@ -36,7 +36,7 @@ def time_reference(store: Store) -> tuple[str, str]:
 class HybridSearch:
     """Ranks chunks for a question; the store is fetched per call so index updates show at once."""
 
-    def __init__(self, store: Callable[[], Store], embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, store: Callable[[], IndexStore], embedder: Embedder, settings: Settings) -> None:
         self._store = store
         self._embedder = embedder
         self._settings = settings
@@ -46,8 +46,7 @@ class HybridSearch:
         return time_reference(self._store())
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
-        """The ``k`` best passages, near-duplicate stories collapsed; ``filters`` keep only the fused
-        candidates (the best ``k_dense`` + ``k_lexical`` chunks) of the articles they admit."""
+        """The ``k`` best passages, near-duplicate stories collapsed, from the articles ``filters`` admit."""
         s = self._settings
         k = k or s.top_k
         store = self._store()
@@ -59,8 +58,11 @@ class HybridSearch:
         english = is_english(question)
         lexical_weight = s.weight_lexical * (s.lexical_weight_english if english else 1.0)
         lexical_query = " ".join(names_and_numbers(question)) if english else with_resolved_times(question, reference)
-        lexical_hits = store.lexical.search(lexical_query, s.k_lexical) if lexical_weight else []
-        for weight, hits in ((s.weight_dense, store.search_dense(query, s.k_dense)), (lexical_weight, lexical_hits)):
+        lexical_hits = store.search_lexical(lexical_query, s.k_lexical, filters) if lexical_weight else []
+        for weight, hits in (
+            (s.weight_dense, store.search_dense(query, s.k_dense, filters)),
+            (lexical_weight, lexical_hits),
+        ):
             for rank, (chunk_id, _score) in enumerate(hits, start=1):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (s.rrf_k + rank)
         rows = store.chunks(list(fused))
@@ -74,7 +76,7 @@ class HybridSearch:
         group_docs: dict[str, Passage] = {}
         for chunk_id in sorted(fused, key=fused.__getitem__, reverse=True):
             row = rows.get(chunk_id)
-            if row is None or (filters is not None and not filters.admits(row.date, row.source)):
+            if row is None:
                 continue
             first = group_docs.get(row.dup_group)
             if first is not None and first.doc_id != row.chunk.doc_id:

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
 
     index_dir: Path = Path("index")
     corpus_dir: Path = Path("seeds")
+    store: Literal["local", "milvus"] = "local"
+    """Where the index lives: ``local`` (FAISS, SQLite and BM25 files in ``index_dir``) or ``milvus``."""
+    milvus_uri: str = ""
+    """Milvus: a file (Milvus Lite, embedded; default ``index_dir/milvus.db``) or a server URL
+    (``http://host:19530``)."""
+    milvus_token: SecretStr = SecretStr("")
+    """Milvus server token (``user:password`` or an API key); empty for Milvus Lite."""
 
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     """``multilingual-e5-small`` (offline default), or any sentence-transformers folder or hub name."""

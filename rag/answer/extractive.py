@@ -23,7 +23,7 @@ from rag.answer.selector import Selector
 from rag.answer.spans import AMOUNT, is_whole_phrase
 from rag.embedding import Embedder
 from rag.ingest import resolve_times, times_overlap
-from rag.store import Store
+from rag.store import IndexStore
 from rag.types import Citation, Passage
 
 ABSTAIN_TEXT = "Dazu finde ich in den Artikeln keine Angaben."
@@ -56,7 +56,7 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         embedder: Embedder,
-        store: Callable[[], Store],
+        store: Callable[[], IndexStore],
         selector: Callable[[], Selector] = Selector.load,
         threshold: float | None = None,
     ) -> None:
@@ -81,9 +81,7 @@ class ExtractiveAnswerer:
         docs = [p.doc_id for p in passages]
         sentences = store.sentences(docs)
         length = float(np.median([len(s.spans) for s in sentences.values()])) if sentences else 0.0
-        cands = candidates(
-            q, passages, sentences, store.bodies(docs), query, store.lexical.idf, store.lexical.vocabulary
-        )
+        cands = candidates(q, passages, sentences, store.bodies(docs), query, store.idf, store.vocabulary)
         return cands, length
 
     def score(self, q: QuestionInfo, passages: list[Passage]) -> tuple[list[Scored], float]:
