@@ -122,11 +122,12 @@ def synthetic_corpus(n: int, sentences: list[str], vectors: np.ndarray, seed: in
     return texts, vecs.astype(np.float32)
 
 
-def scale_run(n: int, pool_file: Path) -> dict:
-    """One corpus size, in its own process so peak memory is this size's alone."""
+def scale_run(n: int, pool_file: Path, store: str) -> dict:
+    """One corpus size in one store, in its own process so peak memory is this size's alone."""
     import faiss
 
     from rag.api import RAG
+    from rag.settings import Settings
     from rag.store import FileUpdate
     from rag.types import Article, Chunk
 
@@ -134,7 +135,7 @@ def scale_run(n: int, pool_file: Path) -> dict:
     sentences = json.loads(pool_file.with_suffix(".json").read_text(encoding="utf-8"))
     texts, vecs = synthetic_corpus(n, sentences, pool)
     with tempfile.TemporaryDirectory() as tmp:
-        rag = RAG.build([ROOT / "seeds"], index=Path(tmp) / "index")
+        rag = RAG.build([ROOT / "seeds"], index=Path(tmp) / "index", settings=Settings(store=store))
         s = rag.settings
         articles = [Article(f"syn-{i}.txt", f"Meldung {i}", t) for i, t in enumerate(texts)]
         chunks = [[Chunk(a.doc_id, 0, a.body, 0, len(a.body), 0)] for a in articles]
@@ -144,6 +145,13 @@ def scale_run(n: int, pool_file: Path) -> dict:
             [update], [], rag._embedder.name, rag._embedder.dim, (s.chunk_tokens, s.chunk_overlap_tokens), 2.0
         )
         build_s = time.perf_counter() - start
+        one = Path(tmp) / "eine-meldung.txt"
+        one.write_text("Neue Brücke in Linz\n\nDie neue Brücke in Linz kostet 12 Millionen Euro.", encoding="utf-8")
+        rag.add([one])  # the first write also loads the passage model: time the second
+        one.write_text(one.read_text(encoding="utf-8") + " Sie wird 2027 eröffnet.", encoding="utf-8")
+        start = time.perf_counter()
+        rag.add([one])
+        add_one_s = time.perf_counter() - start
         questions = gold()
         latencies, hits = [], 0
         for g in questions * 3:
@@ -151,8 +159,20 @@ def scale_run(n: int, pool_file: Path) -> dict:
             passages = rag.retrieve(g["question"], 5)
             latencies.append((time.perf_counter() - t0) * 1e3)
             hits += any(p.doc_id.split("#")[0] in g["sources"] for p in passages)
-        store = rag._store
-        kind = store.manifest.get("vector_index")
+        peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        row = {
+            "store": store,
+            "chunks": n,
+            "index_type": rag._store.manifest.get("vector_index", "milvus-autoindex"),
+            "build_s": round(build_s, 1),
+            "add_one_article_s": round(add_one_s, 2),
+            "query_p50_ms": round(pct(latencies, 50), 1),
+            "query_p95_ms": round(pct(latencies, 95), 1),
+            "seed_hit_at_5": round(hits / len(latencies), 3),
+            "peak_rss_mb": peak_rss_mb,
+        }
+        if store != "local":
+            return row
         # exact vs compressed on the same vectors
         queries = rag._embedder.embed_queries([g["question"] for g in questions])
         flat = faiss.IndexFlatIP(vecs.shape[1])
@@ -170,14 +190,7 @@ def scale_run(n: int, pool_file: Path) -> dict:
         _, approx = ivf.search(queries, 10)
         ivf_ms = (time.perf_counter() - t0) * 1e3 / len(queries)
         recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx)]))
-    return {
-        "chunks": n,
-        "index_type": kind,
-        "build_s": round(build_s, 1),
-        "query_p50_ms": round(pct(latencies, 50), 1),
-        "query_p95_ms": round(pct(latencies, 95), 1),
-        "seed_hit_at_5": round(hits / len(latencies), 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    return row | {
         "flat_search_ms": round(flat_ms, 2),
         "ivf_sq8_search_ms": round(ivf_ms, 2),
         "ivf_sq8_recall_at_10": round(recall, 3),
@@ -318,11 +331,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--news", type=Path, nargs="+", help="only measure ask latency on these news folders")
     parser.add_argument("--news-questions", type=Path, default=ROOT.parent / "shared" / "news" / "dev_qa.jsonl")
+    parser.add_argument("--stores", nargs="+", choices=("local", "milvus"), default=["local", "milvus"])
     parser.add_argument("--scale-run", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--store", default="local", help=argparse.SUPPRESS)
     parser.add_argument("--pool", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale_run:
-        print(json.dumps(scale_run(args.scale_run, args.pool)))
+        print(json.dumps(scale_run(args.scale_run, args.pool, args.store)))
         return
     if args.news:
         print(json.dumps(bench_news_ask(args.news, args.news_questions)), flush=True)
@@ -342,16 +357,17 @@ def main() -> None:
     pool = sentence_pool(paragraphs, args.out)
     results["scale"] = []
     for n in args.sizes:
-        print(f"scale: {n} chunks …", flush=True)
-        proc = subprocess.run(
-            [sys.executable, __file__, "--scale-run", str(n), "--pool", str(pool)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        row = json.loads(proc.stdout.strip().splitlines()[-1])
-        results["scale"].append(row)
-        print(json.dumps(row), flush=True)
+        for store in args.stores:
+            print(f"scale: {n} chunks, {store} store …", flush=True)
+            proc = subprocess.run(
+                [sys.executable, __file__, "--scale-run", str(n), "--pool", str(pool), "--store", store],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            row = json.loads(proc.stdout.strip().splitlines()[-1])
+            results["scale"].append(row)
+            print(json.dumps(row), flush=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     plot(results, args.out / "scale.png")
     print(f"written: {args.out / 'results.json'}, {args.out / 'scale.png'}")
@@ -363,17 +379,20 @@ def plot(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = results["scale"]
-    sizes = [r["chunks"] for r in rows]
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    a.plot(sizes, [r["query_p50_ms"] for r in rows], "o-", label="hybrid query p50")
-    a.plot(sizes, [r["query_p95_ms"] for r in rows], "o--", label="hybrid query p95")
-    a.plot(sizes, [r["flat_search_ms"] for r in rows], "s-", label="FAISS exact")
-    a.plot(sizes, [r["ivf_sq8_search_ms"] for r in rows], "s--", label="FAISS IVF-SQ8")
+    for store in dict.fromkeys(r["store"] for r in results["scale"]):
+        rows = [r for r in results["scale"] if r["store"] == store]
+        sizes = [r["chunks"] for r in rows]
+        a.plot(sizes, [r["query_p50_ms"] for r in rows], "o-", label=f"{store}: hybrid query p50")
+        a.plot(sizes, [r["query_p95_ms"] for r in rows], "o--", label=f"{store}: hybrid query p95")
+        if store == "local":
+            a.plot(sizes, [r["flat_search_ms"] for r in rows], "s-", label="FAISS exact")
+            a.plot(sizes, [r["ivf_sq8_search_ms"] for r in rows], "s--", label="FAISS IVF-SQ8")
+        b.plot(sizes, [r["peak_rss_mb"] for r in rows], "o-", label=store)
     a.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms per query", title="Query latency")
-    a.legend()
-    b.plot(sizes, [r["peak_rss_mb"] for r in rows], "o-")
+    a.legend(fontsize=7)
     b.set(xscale="log", xlabel="chunks", ylabel="MB", title="Peak memory")
+    b.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -50,6 +50,8 @@ _UNUSED_VECTOR = [0.0, 0.0]
 _BATCH = 500
 _FLUSH_ROWS = 2000
 _COLLECTIONS = ("chunks", "docs", "sentences", "terms", "meta")
+_LAYOUT = ("content_hash", "n_chunks", "n_sentences", "n_parts")
+"""Fields of an article's first ``docs`` row from which the ids of all its rows follow."""
 _CLIENTS: dict[str, _Engine] = {}
 _CLIENTS_LOCK = threading.Lock()
 
@@ -127,8 +129,16 @@ def _expression(filters: Filters | None) -> str:
     return " and ".join(parts)
 
 
-def _in(field: str, values: Sequence[str]) -> str:
-    return f"{field} in {json.dumps(list(values), ensure_ascii=False)}"
+def _doc_key(doc_id: str, part: int) -> str:
+    return f"{doc_id}\x1f{part}"
+
+
+def _chunk_id(head: dict, seq: int) -> int:
+    return _id(head["doc_id"], head["content_hash"], seq)
+
+
+def _sentence_id(head: dict, k: int) -> int:
+    return _id(head["doc_id"], head["content_hash"], "sentence", k)
 
 
 def _id(*parts: object) -> int:
@@ -215,10 +225,20 @@ class MilvusStore:
         finally:
             it.close()
 
-    def _rows_of_docs(self, collection: str, doc_ids: Sequence[str], fields: list[str]) -> Iterator[dict]:
+    def _get(self, collection: str, ids: Sequence[int | str], fields: list[str]) -> list[dict]:
+        """Rows by primary key (the fast path on every Milvus), in batches."""
+        out: list[dict] = []
+        for i in range(0, len(ids), _BATCH):
+            out.extend(self._client.get(self._name(collection), ids=list(ids[i : i + _BATCH]), output_fields=fields))
+        return out
+
+    def _heads(self, doc_ids: Sequence[str], fields: Sequence[str] = ()) -> dict[str, dict]:
+        """The first ``docs`` row of each article that exists: it knows the ids of all the article's rows."""
+        if not self.manifest:
+            return {}
         wanted = list(dict.fromkeys(doc_ids))
-        for i in range(0, len(wanted), _BATCH):
-            yield from self._rows(collection, _in("doc_id", wanted[i : i + _BATCH]), fields)
+        rows = self._get("docs", [_doc_key(d, 0) for d in wanted], ["doc_id", *_LAYOUT, *fields])
+        return {r["doc_id"]: r for r in rows}
 
     @property
     def n_chunks(self) -> int:
@@ -284,23 +304,19 @@ class MilvusStore:
         ]
 
     def article(self, doc_id: str) -> Article | None:
-        rows = sorted(
-            self._rows_of_docs("docs", [doc_id], ["part", "title", "body", "date", "source", "url", "path", "extra"]),
-            key=lambda r: r["part"],
-        )
-        if not rows:
+        head = self._heads([doc_id], ["title", "date", "source", "url", "path", "extra"]).get(doc_id)
+        if head is None:
             return None
-        r = rows[0]
-        body = "".join(p["body"] for p in rows)
+        body = self.bodies([doc_id])[doc_id]
         return Article(
             doc_id,
-            r["title"],
+            head["title"],
             body,
-            r["date"] or None,
-            r["source"] or None,
-            r["url"] or None,
-            r["path"] or None,
-            r["extra"],
+            head["date"] or None,
+            head["source"] or None,
+            head["url"] or None,
+            head["path"] or None,
+            head["extra"],
         )
 
     def chunks(self, ids: Sequence[int]) -> dict[int, StoredChunk]:
@@ -329,8 +345,10 @@ class MilvusStore:
         return out
 
     def sentences(self, doc_ids: Sequence[str]) -> dict[str, ArticleSentences]:
+        heads = self._heads(doc_ids)
+        ids = [_sentence_id(h, k) for h in heads.values() for k in range(h["n_sentences"])]
         found: dict[str, list[tuple[int, int, list[float]]]] = {}
-        for r in self._rows_of_docs("sentences", doc_ids, ["doc_id", "start", "end", "vector"]):
+        for r in self._get("sentences", ids, ["doc_id", "start", "end", "vector"]):
             found.setdefault(r["doc_id"], []).append((r["start"], r["end"], r["vector"]))
         out = {}
         for doc_id, rows in found.items():
@@ -340,8 +358,10 @@ class MilvusStore:
         return out
 
     def bodies(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        heads = self._heads(doc_ids)
+        keys = [_doc_key(d, n) for d, h in heads.items() for n in range(h["n_parts"])]
         parts: dict[str, list[tuple[int, str]]] = {}
-        for r in self._rows_of_docs("docs", doc_ids, ["doc_id", "part", "body"]):
+        for r in self._get("docs", keys, ["doc_id", "part", "body"]):
             parts.setdefault(r["doc_id"], []).append((r["part"], r["body"]))
         return {d: "".join(text for _, text in sorted(p)) for d, p in parts.items()}
 
@@ -487,6 +507,8 @@ class MilvusStore:
                 ("content_hash", DataType.VARCHAR, {"max_length": 128}),
                 ("dup_group", DataType.VARCHAR, key),
                 ("n_chunks", DataType.INT64, {}),
+                ("n_sentences", DataType.INT64, {}),
+                ("n_parts", DataType.INT64, {}),
                 ("vector", DataType.FLOAT_VECTOR, {"dim": dim}),
             ],
             {"vector": dense},
@@ -524,15 +546,19 @@ class MilvusStore:
     def _delete(self, doc_ids: Sequence[str], frequencies: Counter[str]) -> set[str]:
         """Delete articles: their chunks (counting their terms out) and sentences first, their docs rows
         last. Returns the dates of the deleted articles."""
-        dates: set[str] = set()
-        for i in range(0, len(doc_ids), _BATCH):
-            part = list(doc_ids[i : i + _BATCH])
-            dates.update(r["date"] for r in self._rows("docs", f"part == 0 and {_in('doc_id', part)}", ["date"]))
-            for r in self._rows("chunks", _in("doc_id", part), ["lexical"]):
-                frequencies.subtract(set(r["lexical"].split()))
-            for collection in ("chunks", "sentences", "docs"):
-                self._client.delete(self._name(collection), filter=_in("doc_id", part))
-        return dates
+        heads = self._heads(doc_ids, ["date"])
+        chunk_ids = [_chunk_id(h, seq) for h in heads.values() for seq in range(h["n_chunks"])]
+        for r in self._get("chunks", chunk_ids, ["lexical"]):
+            frequencies.subtract(set(r["lexical"].split()))
+        doomed: list[tuple[str, Sequence[int | str]]] = [
+            ("chunks", chunk_ids),
+            ("sentences", [_sentence_id(h, k) for h in heads.values() for k in range(h["n_sentences"])]),
+            ("docs", [_doc_key(d, n) for d, h in heads.items() for n in range(h["n_parts"])]),
+        ]
+        for collection, ids in doomed:
+            for i in range(0, len(ids), _FLUSH_ROWS):
+                self._client.delete(self._name(collection), ids=list(ids[i : i + _FLUSH_ROWS]))
+        return {h["date"] for h in heads.values()}
 
     def _insert(
         self, updates: Sequence[FileUpdate], vocabulary: set[str], frequencies: Counter[str], duplicate_threshold: float
@@ -550,7 +576,7 @@ class MilvusStore:
                     frequencies.update(set(lexical))
                     pending.chunks.append(
                         {
-                            "id": _id(article.doc_id, content_hash, chunk.seq),
+                            "id": _id(article.doc_id, content_hash, chunk.seq),  # = _chunk_id(head, seq)
                             "doc_id": article.doc_id,
                             "seq": chunk.seq,
                             "start": chunk.start,
@@ -567,10 +593,10 @@ class MilvusStore:
                         }
                     )
                 sentences = update.sentences[i] if i < len(update.sentences) else ArticleSentences([], np.zeros(0))
-                for (start, end), vec in zip(sentences.spans, sentences.vectors, strict=True):
+                for k, ((start, end), vec) in enumerate(zip(sentences.spans, sentences.vectors, strict=True)):
                     pending.sentences.append(
                         {
-                            "id": _id(article.doc_id, content_hash, "sentence", start),
+                            "id": _id(article.doc_id, content_hash, "sentence", k),
                             "doc_id": article.doc_id,
                             "start": start,
                             "end": end,
@@ -580,9 +606,10 @@ class MilvusStore:
                 mean = vecs.mean(axis=0) if len(vecs) else np.zeros(int(self.manifest["dim"]), np.float32)
                 mean = mean / (np.linalg.norm(mean) or 1.0)
                 body = article.body
+                starts = range(0, max(len(body), 1), _BODY_CHARS)
                 pending.docs.extend(
                     {
-                        "key": f"{article.doc_id}\x1f{n}",
+                        "key": _doc_key(article.doc_id, n),
                         "doc_id": article.doc_id,
                         "part": n,
                         "body": body[j : j + _BODY_CHARS],
@@ -597,9 +624,11 @@ class MilvusStore:
                         "content_hash": content_hash,
                         "dup_group": group,
                         "n_chunks": len(chunks),
+                        "n_sentences": len(sentences.spans),
+                        "n_parts": len(starts),
                         "vector": mean.tolist(),
                     }
-                    for n, j in enumerate(range(0, max(len(body), 1), _BODY_CHARS))
+                    for n, j in enumerate(starts)
                 )
                 if len(pending.chunks) + len(pending.sentences) // 4 >= _FLUSH_ROWS:
                     self._flush(pending)
@@ -627,9 +656,10 @@ class MilvusStore:
                 output_fields=["doc_id"],
                 search_params={"metric_type": "IP"},
             )
-            candidates = sorted({h["doc_id"] for per_chunk in hits for h in per_chunk})
-            for r in self._rows_of_docs("chunks", candidates, ["doc_id", "dup_group", "dense"]):
-                by_doc.setdefault(r["doc_id"], (r["dup_group"], []))[1].append(r["dense"])
+            heads = self._heads([h["doc_id"] for per_chunk in hits for h in per_chunk], ["dup_group"])
+            ids = [_chunk_id(h, seq) for h in heads.values() for seq in range(h["n_chunks"])]
+            for r in self._get("chunks", ids, ["doc_id", "dense"]):
+                by_doc.setdefault(r["doc_id"], (heads[r["doc_id"]]["dup_group"], []))[1].append(r["dense"])
         candidates_now = [(group, np.asarray(v, np.float32)) for group, v in by_doc.values()]
         best, best_group = threshold, None
         for group, vectors in [*candidates_now, *pending.articles]:
@@ -646,7 +676,7 @@ class MilvusStore:
         for i in range(0, len(changed), 5000):
             self._client.upsert(self._name("terms"), changed[i : i + 5000])
         for i in range(0, len(gone), _BATCH):
-            self._client.delete(self._name("terms"), filter=_in("term", gone[i : i + _BATCH]))
+            self._client.delete(self._name("terms"), ids=gone[i : i + _BATCH])
 
     def _newest_date(self, removed_dates: set[str], updates: Sequence[FileUpdate]) -> str:
         """The newest article date after this write (a full scan only when an article of that date went)."""
