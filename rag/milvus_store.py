@@ -66,7 +66,8 @@ class _Engine:
         except ImportError as exc:
             raise StoreError("the Milvus store needs pymilvus: pip install 'nachrichten-rag[milvus]'") from exc
 
-        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+        for logger in ("pymilvus", "milvus_lite"):
+            logging.getLogger(logger).setLevel(logging.CRITICAL)
         logging.getLogger("grpc._server").setLevel(
             logging.CRITICAL
         )  # Milvus Lite's paging asks for a timestamp it lacks

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -206,3 +208,28 @@ def test_both_stores_rank_lexical_hits_alike(tmp_path: Path) -> None:
         assert ranked[0] == ranked[1], query
     extra = milvus.vocabulary - local.vocabulary
     assert local.vocabulary <= milvus.vocabulary and all(t.isdigit() for t in extra)  # resolved years
+
+
+@pytest.mark.slow
+def test_the_cli_indexes_answers_and_removes_on_milvus_lite(tmp_path: Path) -> None:
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    index = tmp_path / "index"
+
+    def rag(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "rag.cli", *args, "--index", str(index), "--store", "milvus"]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+    indexed = rag("index", str(seeds))
+    assert indexed.returncode == 0, indexed.stderr
+    assert (index / "milvus.db").exists() and not (index / "CURRENT").exists()
+    answer = rag("ask", "Wie viel Hilfe wurde 2024 zugesagt?")
+    assert answer.returncode == 0 and "50 Milliarden Euro" in answer.stdout, answer.stderr
+    cited = answer.stdout.rsplit("— ", 1)[1].strip()
+    assert rag("remove", cited).returncode == 0
+    after = rag("ask", "Wie viel Hilfe wurde 2024 zugesagt?")
+    assert after.returncode == 0 and cited not in after.stdout
+
+    held = MilvusStore.open(index, str(index / "milvus.db"))  # Milvus Lite: one process per file
+    busy = rag("docs")
+    assert busy.returncode == 2 and "one process at a time" in busy.stderr and "Traceback" not in busy.stderr
+    assert held.n_chunks > 0
