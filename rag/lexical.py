@@ -78,6 +78,12 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+def word_stems(text: str) -> set[str]:
+    """Stems of a text's words and of the parts of its hyphenated words: the vocabulary German
+    compounds are split against."""
+    return {stem(p) for w in words(text) for p in re.split(r"[-‑]", w) if p}
+
+
 def split_compound(word: str, vocabulary: set[str]) -> list[str]:
     """Stems of the known parts of a German compound: the longest known head whose modifier is known
     too („werbe|träger“, not „wer|beträger“), else the longest known head alone.
@@ -127,7 +133,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str], times: Sequence[Sequence[str]], ids: Sequence[int]) -> LexicalIndex:
-        vocabulary = {stem(p) for text in texts for w in words(text) for p in re.split(r"[-‑]", w) if p}
+        vocabulary = {v for text in texts for v in word_stems(text)}
         corpus = [terms(t, vocabulary, tm) for t, tm in zip(texts, times, strict=True)]
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         if corpus:

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.lexical import terms
+from rag.lexical import terms, word_stems
 from rag.store import ArticleSentences, DocInfo, FileUpdate, StoredChunk, StoreError, alignment
 from rag.types import Article, Chunk, Filters
 
@@ -246,16 +246,23 @@ class MilvusStore:
         return self._n_chunks
 
     @functools.cached_property
+    def _terms(self) -> tuple[dict[str, int], set[str]]:
+        """Chunk frequency of each index term, and the word stems (compounds are split against them)."""
+        frequencies, words = {}, set()
+        for r in self._rows("terms", "", ["term", "df", "word"]):
+            if r["df"] > 0:
+                frequencies[r["term"]] = int(r["df"])
+            if r["word"]:
+                words.add(r["term"])
+        return frequencies, words
+
+    @property
     def _frequencies(self) -> dict[str, int]:
-        return {r["term"]: int(r["df"]) for r in self._rows("terms", "", ["term", "df"])}
+        return self._terms[0]
 
     @property
     def vocabulary(self) -> set[str]:
-        return self._vocabulary
-
-    @functools.cached_property
-    def _vocabulary(self) -> set[str]:
-        return {t for t in self._frequencies if "_" not in t}  # word stems; '_' marks compounds and dates
+        return self._terms[1]
 
     def idf(self, term: str) -> float:
         df = self._frequencies.get(_token(term))
@@ -424,15 +431,14 @@ class MilvusStore:
             vocabulary = set(self.vocabulary)
             for update in updates:
                 for article in update.articles:
-                    vocabulary.update(t for t in terms(article.body) if "-" not in t)
+                    vocabulary.update(word_stems(article.body))
             self._insert(updates, vocabulary, frequencies, duplicate_threshold)
-            self._write_frequencies(frequencies)
+            self._write_terms(frequencies, vocabulary)
             newest = self._newest_date(removed_dates, updates)
             self.manifest = {**self.manifest, "newest_date": newest}
             self._client.upsert(self._name("meta"), [{"key": "manifest", "value": self.manifest, "v": _UNUSED_VECTOR}])
             self._n_chunks = self._count("chunks")
-            for cached in ("_frequencies", "_vocabulary"):
-                self.__dict__.pop(cached, None)
+            self.__dict__.pop("_terms", None)
         return self
 
     def _create(self, model: str, dim: int, chunking: tuple[int, int]) -> None:
@@ -527,7 +533,12 @@ class MilvusStore:
         )
         collection(
             "terms",
-            [("term", DataType.VARCHAR, {"is_primary": True, "max_length": 1024}), ("df", DataType.INT64, {}), unused],
+            [
+                ("term", DataType.VARCHAR, {"is_primary": True, "max_length": 1024}),
+                ("df", DataType.INT64, {}),
+                ("word", DataType.BOOL, {}),
+                unused,
+            ],
             {"v": ("FLAT", "IP", {})},
         )
         collection(
@@ -636,9 +647,12 @@ class MilvusStore:
         self._flush(pending)
 
     def _flush(self, pending: _Pending) -> None:
+        """Upsert the pending rows and seal them: Milvus Lite searches unsealed rows ten times slower."""
         for collection, rows in (("chunks", pending.chunks), ("sentences", pending.sentences), ("docs", pending.docs)):
             for i in range(0, len(rows), _FLUSH_ROWS):
                 self._client.upsert(self._name(collection), rows[i : i + _FLUSH_ROWS])
+            if rows:
+                self._client.flush(self._name(collection))
         self._n_chunks += len(pending.chunks)
         pending.clear()
 
@@ -668,12 +682,16 @@ class MilvusStore:
                 best, best_group = score, group
         return best_group
 
-    def _write_frequencies(self, frequencies: Counter[str]) -> None:
-        old = self._frequencies
+    def _write_terms(self, frequencies: Counter[str], vocabulary: set[str]) -> None:
+        """Store the changed chunk frequencies and the new word stems (word stems stay once known)."""
+        old, old_words = self._terms
         changed = [
-            {"term": t, "df": n, "v": _UNUSED_VECTOR} for t, n in frequencies.items() if n > 0 and old.get(t) != n
+            {"term": t, "df": max(frequencies[t], 0), "word": t in vocabulary, "v": _UNUSED_VECTOR}
+            for t in {*frequencies, *(vocabulary - old_words)}
+            if (frequencies[t] > 0 or t in vocabulary)
+            and (old.get(t, 0) != max(frequencies[t], 0) or (t in vocabulary) != (t in old_words))
         ]
-        gone = [t for t, n in frequencies.items() if n <= 0 and t in old]
+        gone = [t for t, n in frequencies.items() if n <= 0 and t in old and t not in vocabulary]
         for i in range(0, len(changed), 5000):
             self._client.upsert(self._name("terms"), changed[i : i + 5000])
         for i in range(0, len(gone), _BATCH):
