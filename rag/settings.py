@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 from typing import Literal
@@ -74,7 +75,8 @@ class Settings(BaseSettings):
     """Read from ``RAG_LLM_API_KEY``; falls back to ``OPENAI_API_KEY``."""
     llm_timeout_s: float = 60.0
     llm_max_tokens: int = 400
-    prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
+    prompts_dir: Path = Field(default_factory=lambda: Path(str(importlib.resources.files("rag.prompts"))))
+    """The LLM prompts (``answer_de.md``, ``condense_de.md``): the repository's ``prompts/``, shipped in the package."""
 
     server_host: str = Field(default_factory=lambda: os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     server_port: int = Field(default_factory=lambda: int(os.environ.get("GRADIO_SERVER_PORT", "7860")))

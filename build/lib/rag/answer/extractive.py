@@ -1,0 +1,224 @@
+"""The offline answerer: the learned selector picks the sentence that answers, and it is cited.
+
+Everything it says is copied from the cited passages (the exact typed phrase, then the whole
+sentence it stands in), so it cannot state anything the articles do not. It abstains when the
+selector's probability that the best sentence answers the question is below the calibrated
+threshold.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer import names
+from rag.answer.features import FEATURES, Candidate, candidates, mentions
+from rag.answer.question import QuestionInfo
+from rag.answer.selector import Selector
+from rag.answer.spans import AMOUNT, is_whole_phrase
+from rag.embedding import Embedder
+from rag.ingest import resolve_times, times_overlap
+from rag.store import IndexStore
+from rag.types import Citation, Passage
+
+ABSTAIN_TEXT = "Dazu finde ich in den Artikeln keine Angaben."
+_NEGATION = re.compile(r"\b(nicht|kein\w*|nie|niemals|weder|not|no|never)\b", re.IGNORECASE)
+_LEXICAL = FEATURES.index("lexical")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An answer before timings are attached: text with [n] markers and its citations."""
+
+    text: str
+    short_answer: str | None
+    abstained: bool
+    citations: list[Citation]
+    support: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate sentence with the selector's probability that it answers the question."""
+
+    candidate: Candidate
+    probability: float
+
+
+class ExtractiveAnswerer:
+    """Scores every sentence of the retrieved passages with the selector; answers with the best one."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        store: Callable[[], IndexStore],
+        selector: Callable[[], Selector] = Selector.load,
+        threshold: float | None = None,
+    ) -> None:
+        self._embedder = embedder
+        self._store = store
+        self._load_selector = selector
+        self._threshold = threshold
+        threading.Thread(target=names.preload, name="name-lists", daemon=True).start()
+
+    @functools.cached_property
+    def selector(self) -> Selector:
+        """Loaded on first use: training computes candidates before any selector exists."""
+        return self._load_selector()
+
+    def candidates(self, q: QuestionInfo, passages: list[Passage]) -> tuple[list[Candidate], float]:
+        """Every sentence of the passages' articles with its features (see ``rag.answer.features``),
+        and the median number of sentences of those articles (which model reads them)."""
+        if not passages:
+            return [], 0.0
+        store = self._store()
+        query = self._embedder.embed_query(q.text)
+        docs = [p.doc_id for p in passages]
+        sentences = store.sentences(docs)
+        length = float(np.median([len(s.spans) for s in sentences.values()])) if sentences else 0.0
+        cands = candidates(q, passages, sentences, store.bodies(docs), query, store.idf, store.vocabulary)
+        return cands, length
+
+    def score(self, q: QuestionInfo, passages: list[Passage]) -> tuple[list[Scored], float]:
+        """Every candidate sentence with its probability, best first, and the abstention threshold."""
+        cands, length = self.candidates(q, passages)
+        model = self.selector.for_documents(length)
+        threshold = model.threshold if self._threshold is None else self._threshold
+        if not cands:
+            return [], threshold
+        probabilities = model.probabilities(np.vstack([c.features for c in cands]))
+        scored = [Scored(c, float(p)) for c, p in zip(cands, probabilities, strict=True)]
+        return sorted(scored, key=lambda s: s.probability, reverse=True), threshold
+
+    def _misses_focus(self, q: QuestionInfo, passage: Passage) -> bool:
+        """Whether the answer's article never names a place, name or year the (German) question hinges on:
+        „Wie viel Hilfe hat Japan zugesagt?“ is not answered by an article that does not mention Japan."""
+        if q.english or not q.focus:
+            return False
+        body = self._store().bodies([passage.doc_id]).get(passage.doc_id, passage.text)
+        text = f"{passage.title}\n{body}"
+        for f in q.focus:
+            if f.isdigit() and f not in text:
+                # not written: the year may still be meant („im vergangenen Jahr“ in a 2025 article)
+                times = [m.value for m in resolve_times(body, passage.date)] + ([passage.date] if passage.date else [])
+                if not any(times_overlap(f, t) for t in times):
+                    return True
+            elif not f.isdigit() and not mentions(text, f):
+                return True
+        return False
+
+    def answer(self, q: QuestionInfo, passages: list[Passage]) -> Draft:
+        scored, threshold = self.score(q, passages)
+        if not scored or scored[0].probability < threshold:
+            return Draft(abstain_text(passages), None, True, [], scored[0].probability if scored else 0.0)
+        best = scored[0]
+        c = best.candidate
+        if self._misses_focus(q, c.passage):
+            return Draft(abstain_text(passages), None, True, [], best.probability)
+        runner = close_second(best, scored, threshold)
+        cited = [best, *([runner] if runner else [])]
+        agreeing = _same_fact(best, scored, threshold)
+        conflict = None if agreeing else _conflicting(best, scored, q, threshold)
+        cited += [s for s in (agreeing, conflict) if s is not None]
+        citations = [
+            Citation.of(n, s.candidate.passage, s.candidate.start, s.candidate.end, s.probability)
+            for n, s in enumerate(cited, start=1)
+        ]
+        # the typed phrase of the best sentence, else of the close second one
+        typed = [(n, s.candidate.span) for n, s in enumerate(cited[: 1 + bool(runner)], start=1)]
+        n_short, short = next(((n, span) for n, span in typed if span and is_whole_phrase(span)), (0, None))
+        lines = []
+        if q.answer_type == "yesno":
+            lines.append(f"{_yes_no(q, c)} [1]:")
+        elif short:
+            lines.append(f"{short[0].upper()}{short[1:]} [{n_short}].")
+        lines.append(f"„{c.text}“ [1]")
+        if c.time_notes:
+            lines.append(f"(Zeitbezug im Artikel vom {c.passage.date}: {'; '.join(c.time_notes)})")
+        if q.time_notes:
+            lines.append(f"(Zeitangabe der Frage: {'; '.join(q.time_notes)})")
+        if runner is not None:
+            lines.append(f"Möglicherweise auch: „{runner.candidate.text}“ [2]")
+        n = len(cited)
+        if agreeing is not None:
+            lines.append(f"Ebenso berichtet „{agreeing.candidate.passage.title}“: „{agreeing.candidate.text}“ [{n}]")
+        if conflict is not None:
+            other = conflict.candidate
+            lines.append(f"Die Quellen weichen ab – „{other.passage.title}“ schreibt: „{other.text}“ [{n}]")
+        return Draft("\n\n".join(lines), short, False, citations, best.probability)
+
+
+RUNNER_UP = 0.5
+"""A second sentence of the same article is quoted too when the selector finds it at least half as
+likely to answer as the best one: two plausible answers are more use than a coin toss."""
+
+
+def close_second(best: Scored, scored: list[Scored], threshold: float) -> Scored | None:
+    """The next sentence of the best one's article that nearly ties with it (and does not overlap it)."""
+    c = best.candidate
+    lo, hi = c.passage.start + c.start, c.passage.start + c.end
+    for s in scored[1:]:
+        if s.probability < max(threshold, RUNNER_UP * best.probability):
+            return None
+        o = s.candidate
+        if o.passage.doc_id == c.passage.doc_id and not (
+            lo < o.passage.start + o.end and o.passage.start + o.start < hi
+        ):
+            return s
+    return None
+
+
+def _yes_no(q: QuestionInfo, c: Candidate) -> str:
+    """„Ja“/„Nein“ when the sentence restates the question (negated or not); else whose word it is."""
+    if c.features[_LEXICAL] >= 0.8:
+        return "Nein" if bool(_NEGATION.search(q.text)) != bool(_NEGATION.search(c.text)) else "Ja"
+    return f"Laut „{c.passage.title}“ ({c.passage.date or 'ohne Datum'})"
+
+
+def abstain_text(passages: list[Passage]) -> str:
+    if not passages:
+        return ABSTAIN_TEXT
+    articles: dict[str, Passage] = {}
+    for p in passages:  # best first: one entry per article, not its overlapping chunks twice
+        articles.setdefault(p.doc_id, p)
+    closest = "; ".join(f"„{p.title}“ ({p.date or 'ohne Datum'})" for p in list(articles.values())[:2])
+    return f"{ABSTAIN_TEXT} Am nächsten kommen: {closest}."
+
+
+def _numbers(text: str) -> set[str]:
+    return {re.sub(r"[.\s]", "", m) for m in re.findall(r"\d[\d.\s]*\d|\d", text)}
+
+
+def _same_fact(best: Scored, scored: list[Scored], threshold: float) -> Scored | None:
+    """A sentence from another article that states the same phrase (a second source for one fact)."""
+    span = best.candidate.span
+    if not span:
+        return None
+    key = _numbers(span) or {span.lower()}
+    for s in scored[1:8]:
+        c = s.candidate
+        if c.passage.doc_id == best.candidate.passage.doc_id or s.probability < threshold:
+            continue
+        if c.span and ((_numbers(c.span) or {c.span.lower()}) & key):
+            return s
+    return None
+
+
+def _conflicting(best: Scored, scored: list[Scored], q: QuestionInfo, threshold: float) -> Scored | None:
+    """A close runner-up from another article naming a different amount for the same question."""
+    span = best.candidate.span
+    if q.answer_type != "amount" or not span or not AMOUNT.search(span):
+        return None
+    story = (best.candidate.passage.doc_id, *best.candidate.passage.duplicates)
+    for s in scored[1:5]:
+        c = s.candidate
+        if c.passage.doc_id in story or s.probability < max(threshold, 0.8 * best.probability):
+            continue
+        if c.span and AMOUNT.search(c.span) and not (_numbers(c.span) & _numbers(span)):
+            return s
+    return None

@@ -1,0 +1,397 @@
+"""Candidate answer sentences and the features the learned selector scores them by.
+
+Every sentence of the retrieved passages is a candidate. Its features compare it with the
+question: meaning (cosine of the stored sentence vector to the query vector, also for its
+neighbours), words (IDF-weighted share of the question's stems, in the sentence, around it and in
+the whole passage), the rarest question words it lacks, names, numbers and times shared with the
+question, whether it holds a phrase of the asked answer type, and where it stands (passage rank,
+position in the article). The same function serves answering and training, so the model sees at
+training time exactly what it will see when it answers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from rag.answer.question import QuestionInfo
+from rag.answer.spans import WEEKDAY, find_span
+from rag.ingest import resolve_times, time_interval, times_overlap
+from rag.lexical import names_and_numbers, split_compound, stem, terms, words
+from rag.store import ArticleSentences
+from rag.types import Passage, TimeMention
+
+FEATURES = (
+    "dense",
+    "dense_gap",
+    "dense_neighbours",
+    "dense_english",
+    "dense_residual",
+    "centrality",
+    "lexical",
+    "lexical_gap",
+    "lexical_local",
+    "lexical_window",
+    "lexical_passage",
+    "missing_rare_sentence",
+    "missing_rare_passage",
+    "capitalised_shared",
+    "capitalised_window",
+    "bigrams",
+    "dense_rank",
+    "lexical_rank",
+    "focus_sentence",
+    "focus_missing_article",
+    "numbers_shared",
+    "span_found",
+    "span_missing",
+    "span_date",
+    "span_quantity",
+    "span_name",
+    "span_missing_date",
+    "span_missing_quantity",
+    "span_missing_name",
+    "measured_missing",
+    "unit_found",
+    "unit_missing",
+    "time_fit",
+    "time_conflict",
+    "reason_cue",
+    "passage_rank",
+    "passage_score",
+    "in_passage",
+    "first_sentence",
+    "position",
+    "length",
+    "new_words",
+    "anaphor",
+)
+"""Feature names, in the order of ``Candidate.features`` and of the selector's weights."""
+
+ANAPHOR = re.compile(
+    r"^(Sie|Er|Es|Dies|Diese|Dieser|Dieses|Damit|Dazu|Dabei|Demnach|Deshalb|Daher|Dort|Ihr|Sein|Seine)\b"
+)
+_REASON = re.compile(
+    r"\b(weil|da|denn|wegen|aufgrund|auf grund|grund|gründe|ursache|motiv|daher|deshalb|deswegen|"
+    r"nachdem|infolge|angesichts|um zu|damit|ausgelöst|führte|führten|zurückzuführen)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d[\d.,]*\d|\d")
+_MIN_CHARS = 15
+_QUANTITY = ("amount", "count", "duration")
+_NAMED = ("person", "place", "name", "list")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved passage with its features.
+
+    ``start``/``end`` are offsets into ``passage.text``; a sentence that opens with a pronoun
+    ("Sie sieht vor, dass …") starts at its predecessor, which names what the pronoun stands for.
+    """
+
+    passage: Passage
+    rank: int
+    start: int
+    end: int
+    text: str
+    span: str | None
+    time_notes: tuple[str, ...]
+    features: np.ndarray
+
+
+def _numbers(text: str) -> set[str]:
+    return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
+
+
+def _share_in(words: Sequence[str], text: str) -> float:
+    """Share of ``words`` that occur in ``text`` (lower case; long words by their first six letters)."""
+    if not words:
+        return 0.0
+    low = text.lower()
+    return sum((w[:6] if len(w) > 7 else w) in low for w in words) / len(words)
+
+
+def _bigrams(stems: Sequence[str], found: Sequence[str]) -> float:
+    """Share of the question's neighbouring stem pairs that stand side by side in the sentence too."""
+    pairs = set(zip(stems, stems[1:]))
+    return len(pairs & set(zip(found, found[1:]))) / len(pairs) if pairs else 0.0
+
+
+def _match(term: str, found: set[str]) -> float:
+    """1 for the same stem; 0.7 for a German inflection of it ("vertritt" ~ "vertreten")."""
+    if term in found:
+        return 1.0
+    if len(term) >= 6:
+        prefix = term[: max(5, len(term) - 3)]
+        if any(f.startswith(prefix) or (len(f) >= 5 and term.startswith(f)) for f in found):
+            return 0.7
+    return 0.0
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name``: a compound by any of its parts, a person by the last name,
+    a word by its stem („Südindien“ in „südindischen“)."""
+    text = text.lower()
+    if "-" in name:
+        return any(part in text for part in name.split("-") if len(part) >= 2)
+    last = name.split()[-1]
+    return last[: max(5, len(last) - 3)] in text
+
+
+def known_word(word: str, vocabulary: set[str]) -> bool:
+    """Whether the corpus has the word, an inflection of it, a compound it is part of, or its parts."""
+    for part in word.lower().split("-"):
+        s = stem(part)
+        prefix = s[: max(5, len(s) - 3)]
+        if any(prefix in v for v in vocabulary) or split_compound(part, vocabulary):
+            return True
+    return False
+
+
+def time_fit(asked: str, stated: str) -> float:
+    """1 when the stated time lies within the asked one, 0.5 when it only overlaps (a whole year for a month)."""
+    if not times_overlap(asked, stated):
+        return 0.0
+    a0, a1 = time_interval(asked)
+    s0, s1 = time_interval(stated)
+    return 1.0 if a0 <= s0 and s1 <= a1 else 0.5
+
+
+class _Coverage:
+    """IDF-weighted share of the question's stems found in a text.
+
+    A question compound the text does not have counts half when the text has one of its parts
+    („Werbegesicht“ ~ „Werbeträger“ by „werb“).
+    """
+
+    def __init__(self, q: QuestionInfo, idf: Callable[[str], float], vocabulary: set[str]) -> None:
+        self.weights = {t: idf(t) for t in q.terms}
+        self.total = sum(self.weights.values()) or 1.0
+        self.vocabulary = vocabulary
+        self.parts = {stem(w): [p for p in split_compound(w, vocabulary) if len(p) >= 4] for w in words(q.text)}
+
+    def found(self, text: str, times: Sequence[str] = ()) -> set[str]:
+        return set(terms(text, self.vocabulary, times))
+
+    def match(self, term: str, found: set[str]) -> float:
+        score = _match(term, found)
+        if not score and any(p in found for p in self.parts.get(term, ())):
+            return 0.5
+        return score
+
+    def share(self, found: set[str]) -> float:
+        return sum(w * self.match(t, found) for t, w in self.weights.items()) / self.total
+
+    def missing_rare(self, found: set[str]) -> float:
+        """IDF of the rarest question term the text lacks (0 when it lacks none)."""
+        return max((w for t, w in self.weights.items() if not self.match(t, found)), default=0.0)
+
+
+def candidates(
+    q: QuestionInfo,
+    passages: Sequence[Passage],
+    sentences: Mapping[str, ArticleSentences],
+    bodies: Mapping[str, str],
+    query: np.ndarray,
+    idf: Callable[[str], float],
+    vocabulary: set[str],
+) -> list[Candidate]:
+    """Every sentence of the articles the passages come from, with its features.
+
+    The answer often stands a chunk away from the one retrieved („Wie viel kostet der Bau?“ finds
+    the article by its teaser), so all sentences of each retrieved article are candidates, at the
+    rank of the article's best passage; ``in_passage`` tells which ones were retrieved. A sentence
+    outside the retrieved chunks is cited with its neighbours as passage. ``sentences`` holds each
+    article's stored sentence spans and vectors, ``bodies`` its text; ``query`` is the question's
+    vector; ``idf`` gives a stem's rarity in [0, 1].
+    """
+    cover = _Coverage(q, idf, vocabulary)
+    german = 0.0 if q.english else 1.0
+    q_numbers = _numbers(q.text) - {t for t in q.times}
+    names = [f for f in q.focus if not f.isdigit()]
+    capitalised = names_and_numbers(q.text)
+    unit = re.compile(q.unit, re.IGNORECASE) if q.unit else None
+    q_stems = [stem(w) for w in words(q.text)]
+    best_score = max((p.score for p in passages), default=1.0) or 1.0
+    raw: list[tuple[Passage, int, int, int, int, float, float, float, float, set[str], bool]] = []
+    misses_focus: dict[str, float] = {}  # the article never names a name or place the question hinges on
+    for rank, p in enumerate(passages, start=1):
+        stored, body = sentences.get(p.doc_id), bodies.get(p.doc_id)
+        if stored is None or body is None or any(r[0].doc_id == p.doc_id for r in raw):
+            continue
+        misses_focus[p.doc_id] = float(any(not mentions(f"{p.title} {body}", f) for f in names))
+        retrieved = [x for x in passages if x.doc_id == p.doc_id]
+        vectors = stored.vectors.astype(np.float32)
+        cos = vectors @ query
+        residual, central = _residual_cosines(vectors, query)
+        article_found = cover.found(f"{p.title} {p.text}", p.times)
+        for i, (s, e) in enumerate(stored.spans):
+            if e - s < _MIN_CHARS:
+                continue
+            host = next((x for x in retrieved if x.start <= s and e <= x.end), None)
+            if host is None:  # cite the sentence with its neighbours
+                lo, hi = stored.spans[max(0, i - 1)][0], stored.spans[min(len(stored.spans) - 1, i + 1)][1]
+                host = replace(p, chunk_id=f"{p.doc_id}::{lo}", text=body[lo:hi], start=lo, end=hi, times=())
+            start, end = s - host.start, e - host.start
+            if i > 0 and stored.spans[i - 1][0] >= host.start and ANAPHOR.match(host.text[start:end]):
+                start = stored.spans[i - 1][0] - host.start
+            neighbours = [float(cos[j]) for j in (i - 1, i + 1) if 0 <= j < len(cos)] or [float(cos[i])]
+            inside = host in retrieved
+            raw.append(
+                (
+                    host,
+                    rank,
+                    start,
+                    end,
+                    i,
+                    float(cos[i]),
+                    max(neighbours),
+                    float(residual[i]),
+                    float(central[i]),
+                    article_found,
+                    inside,
+                )
+            )
+    if not raw:
+        return []
+    rows = []
+    for p, rank, start, end, index, cos, cos_near, cos_residual, centrality, passage_found, inside in raw:
+        sentence = p.text[start:end]
+        mentioned = resolve_times(sentence, p.date)
+        found = cover.found(sentence, [m.value for m in mentioned])
+        window = p.text[max(0, start - 200) : end + 200]
+        span = find_span(sentence, q)
+        fit, conflict, notes = _time(q, p, mentioned)
+        tokens = [w for w in re.findall(r"\w+", sentence.lower()) if len(w) > 3]
+        new = sum(stem(w) not in q.terms for w in tokens) / max(1, len(tokens))
+        kind = q.answer_type
+        rows.append(
+            (
+                p,
+                rank,
+                start,
+                end,
+                sentence,
+                span,
+                notes,
+                found,
+                [
+                    cos,
+                    0.0,  # dense_gap, filled below
+                    cos_near,
+                    cos * (1.0 - german),
+                    cos_residual,
+                    centrality,
+                    german * cover.share(found),
+                    0.0,  # lexical_gap, filled below
+                    0.0,  # lexical_local, filled below
+                    german * cover.share(cover.found(window)),
+                    german * cover.share(passage_found),
+                    german * cover.missing_rare(found),
+                    german * cover.missing_rare(passage_found),
+                    _share_in(capitalised, sentence),
+                    _share_in(capitalised, window),
+                    german * _bigrams(q_stems, [stem(w) for w in words(sentence)]),
+                    0.0,  # dense_rank, filled below
+                    0.0,  # lexical_rank, filled below
+                    sum(mentions(sentence, f) for f in names) / len(names) if names else 1.0,
+                    misses_focus[p.doc_id],
+                    len(q_numbers & _numbers(sentence)) / len(q_numbers) if q_numbers else 0.0,
+                    float(span is not None),
+                    float(span is None and q.answer_type not in ("explanation", "other", "yesno")),
+                    (0.5 if WEEKDAY.fullmatch(span) else 1.0) if span is not None and kind == "date" else 0.0,
+                    float(span is not None and kind in _QUANTITY),
+                    float(span is not None and kind in _NAMED),
+                    float(span is None and kind == "date"),
+                    float(span is None and kind in _QUANTITY),
+                    float(span is None and kind in _NAMED),
+                    float(q.measured is not None and not known_word(q.measured, vocabulary)) if not q.english else 0.0,
+                    float(unit is not None and bool(unit.search(sentence))),
+                    float(unit is not None and not unit.search(sentence)),
+                    fit,
+                    conflict,
+                    float(q.answer_type == "explanation" and bool(_REASON.search(sentence))),
+                    1.0 / rank,
+                    p.score / best_score,
+                    float(inside),
+                    float(index == 0),
+                    math.log1p(index),
+                    math.log1p(len(tokens)),
+                    new,
+                    float(bool(ANAPHOR.match(sentence))),
+                ],
+            )
+        )
+    matrix = np.asarray([r[-1] for r in rows], dtype=np.float32)
+    dense, lexical = FEATURES.index("dense"), FEATURES.index("lexical")
+    matrix[:, dense + 1] = matrix[:, dense] - matrix[:, dense].max()
+    matrix[:, lexical + 1] = matrix[:, lexical] - matrix[:, lexical].max()
+    matrix[:, FEATURES.index("lexical_local")] = german * _local_share(cover, [(r[0].doc_id, r[7]) for r in rows])
+    for column, name in ((dense, "dense_rank"), (lexical, "lexical_rank")):
+        order = np.argsort(-matrix[:, column], kind="stable")
+        matrix[order, FEATURES.index(name)] = 1.0 / np.arange(1, len(order) + 1)
+    return [
+        Candidate(p, rank, start, end, sentence, span, notes, features)
+        for (p, rank, start, end, sentence, span, notes, _, _), features in zip(rows, matrix, strict=True)
+    ]
+
+
+def _residual_cosines(vectors: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine of question and sentences once the article's common direction is taken out of both.
+
+    Every sentence of a story shares its topic, and so does the question; what is left of the question
+    is what it asks beyond the topic (the price, the reason), matched against what each sentence says
+    beyond it. The lead, which restates the topic, drops; the sentence with the asked detail stays.
+    Also returned: each sentence's cosine to that common direction (how much it only restates the topic).
+    """
+    centre = vectors.mean(axis=0)
+    norm = float(np.linalg.norm(centre))
+    if len(vectors) < 2 or norm == 0.0:
+        return np.zeros(len(vectors), dtype=np.float32), np.ones(len(vectors), dtype=np.float32)
+    centre /= norm
+    along = vectors @ centre
+    q = query - (query @ centre) * centre
+    s = vectors - np.outer(along, centre)
+    return (s @ q) / (np.linalg.norm(s, axis=1) * float(np.linalg.norm(q)) + 1e-9), along
+
+
+def _local_share(cover: _Coverage, found: Sequence[tuple[str, set[str]]]) -> np.ndarray:
+    """Question-term coverage where a term weighs less the more sentences of its article share it.
+
+    The words naming the story („Wiener Zucker“) stand in many of its sentences; the detail asked for
+    („Werbegesicht“) in the one that answers.
+    """
+    out = np.zeros(len(found), dtype=np.float32)
+    by_doc: dict[str, list[int]] = {}
+    for i, (doc_id, _) in enumerate(found):
+        by_doc.setdefault(doc_id, []).append(i)
+    for rows in by_doc.values():
+        matches = {t: [cover.match(t, found[i][1]) for i in rows] for t in cover.weights}
+        others = max(1, len(rows) - 1)  # a term in one sentence keeps its weight, in all of them none
+        weights = {t: w * (1.0 - max(0, sum(m > 0 for m in matches[t]) - 1) / others) for t, w in cover.weights.items()}
+        total = sum(weights.values()) or 1.0
+        for k, i in enumerate(rows):
+            out[i] = sum(weights[t] * matches[t][k] for t in weights) / total
+    return out
+
+
+def _time(q: QuestionInfo, p: Passage, mentioned: Sequence[TimeMention]) -> tuple[float, float, tuple[str, ...]]:
+    """How well the times the sentence itself states fit the question's (its article's date fits every
+    sentence alike and tells none apart), whether its times (or else its article's date) conflict with
+    them, and notes on resolved ones."""
+    if not q.times:
+        return 0.0, 0.0, ()
+    stated = [m.value for m in mentioned]
+    values = stated or ([p.date] if p.date else [])
+    if not any(time_fit(a, b) for a in q.times for b in values):
+        conflict = float(any(re.fullmatch(r"\d{4}.*", v) for v in values))
+        return 0.0, conflict, ()
+    fit = max((time_fit(a, b) for a in q.times for b in stated), default=0.0)
+    # only what was resolved: "im vergangenen Jahr" = 2024
+    notes = tuple(f"„{m.text}“ = {m.value}" for m in mentioned if m.value[:4] not in m.text)
+    return fit, 0.0, notes

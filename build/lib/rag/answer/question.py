@@ -1,0 +1,211 @@
+"""What a question asks for: its answer type, its content terms, the names and times it hinges on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.ingest import resolve_times, with_resolved_times
+from rag.lexical import STOPWORDS, is_english, stem, words
+
+AnswerType = Literal[
+    "amount", "count", "duration", "date", "person", "place", "list", "name", "explanation", "yesno", "other"
+]
+
+ORGANISATION = (  # the kinds of organisation a „Welcher Verein …?“ question may ask for
+    r"(verein|klub|club|firma|konzern|unternehmen|hersteller|sender|partei|band|team|mannschaft|zeitung|"
+    r"marke|bank|gruppe|anbieter|provider|airline|company|firm|party|organi[sz]ation)"
+)
+# The question word may follow a preposition or „und“ („Ab wie viel Euro …“, „Von welchem Verein …“,
+# „Und seit wann …“): patterns look at the question after those.
+_LEAD = re.compile(r"^(?:(?:und|aber|also|ab|bis|seit|um|für|von|vom|mit|an|in|im|aus|zu|nach|bei|and|so)\s+)+")
+_TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
+    ("name", r"^(wie (heißt|heisst|nennt sich|lautet|nennt man)|what is the name|what was the name)\b"),
+    ("duration", r"^(wie lange|wie viele (jahre|monate|wochen|tage|stunden|minuten)|how long)\b"),
+    ("count", r"^(wie ?viele|how many)\b|\bwie ?viele\b"),
+    (
+        "amount",
+        r"^(wie ?viel|wie hoch|wie teuer|welche[nrs]? (betrag|summe|höhe|preis|finanzierungsziel|ziel)|how much)\b",
+    ),
+    (
+        "amount",
+        r"\b(betrag|summe|finanzierungsziel|wie ?viel|in welcher höhe|how much)\b|^was (soll|sollen|wird|würde)?.*\bkost",
+    ),
+    ("amount", r"^(was kostet|was kosten|what does .* cost|what is the price)\b"),
+    (
+        "date",
+        r"^(wann|welche[mnrs]? (tag|datum|jahr|monat|zeitpunkt)|when|what year|which year)\b",
+    ),
+    (
+        "place",
+        r"^(wo|woher|wohin|von wo|welche[mnrs]? (stadt|land|ort|region|gemeinde|bundesland)|where|"
+        r"which (city|country|town|region|place))\b",
+    ),
+    (
+        "list",
+        r"^(welche|which)\b.*\b(länder|staaten|personen|politiker|unternehmen|parteien|städte|countries|companies)\b",
+    ),
+    ("person", r"^(wer|wem|wen|von wem|mit wem|who|whom)\b"),
+    ("name", rf"^(welche[mnrs]?|which|what)\b(\s+\w+)?\s*\w*{ORGANISATION}\b"),
+    (
+        "explanation",
+        r"^(was sieht|warum|weshalb|wieso|wozu|worum|was (ist|war|bedeutet|plant|will|sieht)|why|what does)\b",
+    ),
+    (
+        "yesno",
+        r"^(ist|sind|war|waren|hat|haben|hatte|hatten|wird|werden|wurde|wurden|kann|können|konnte|soll|sollen|"
+        r"sollte|muss|müssen|gibt|gab|darf|will|wollen|does|did|is|are|were|has|have|had|can|should)\b",
+    ),
+]
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_MONTHS = [
+    "januar",
+    "februar",
+    "märz",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "dezember",
+    "quartal",
+    "halbjahr",
+    "jahr",
+    "jahres",
+    "monat",
+    "monats",
+    "woche",
+    "tag",
+]
+
+# Countries, capitals and organisations: a question that hinges on one of these cannot be
+# answered from articles that never mention it ("Wie viel Hilfe hat Japan zugesagt?").
+GAZETTEER = frozenset(
+    """
+    europa asien afrika amerika lateinamerika nordamerika südamerika ozeanien arktis antarktis nahost
+    afghanistan ägypten albanien algerien argentinien armenien aserbaidschan äthiopien australien
+    belarus belgien bosnien brasilien bulgarien chile china dänemark deutschland estland finnland
+    frankreich georgien griechenland großbritannien indien indonesien irak iran irland island israel
+    italien japan jemen jordanien kanada kasachstan katar kenia kolumbien korea nordkorea südkorea
+    kosovo kroatien kuba lettland libanon libyen litauen luxemburg mali malta marokko mexiko moldau
+    moldawien montenegro neuseeland niederlande nigeria norwegen österreich pakistan palästina peru
+    philippinen polen portugal rumänien russland saudi-arabien schweden schweiz serbien singapur
+    slowakei slowenien spanien südafrika sudan syrien taiwan thailand tschechien tunesien türkei ukraine
+    ungarn usa venezuela vietnam weißrussland zypern grönland berlin paris london moskau kiew kyjiw
+    washington peking tokio rom madrid warschau wien bern brüssel prag budapest ankara teheran jerusalem
+    washington genf straßburg nato eu uno un g7 g20 opec who imf iwf weltbank ezb bundeswehr bundestag
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """A question broken down for answer selection."""
+
+    text: str
+    answer_type: AnswerType
+    terms: tuple[str, ...]
+    """Stems of the content words (stop words and question words removed)."""
+    focus: tuple[str, ...]
+    """Names, places and years the question hinges on (as written, lower case)."""
+    times: tuple[str, ...]
+    """Absolute times the question names, resolved (``2024``, ``2025-12``)."""
+    measured: str | None = None
+    """What an amount or count question measures ("Inflation" in „Wie hoch war die Inflation?“)."""
+    english: bool = False
+    """Asked in English: its words say little about German sentences, the meaning (dense) must."""
+    unit: str | None = None
+    """A pattern for the unit the answer must carry, when the question implies one („Wie viel wiegt …“: kg)."""
+    time_notes: tuple[str, ...] = ()
+    """Relative times of the question as resolved („letztes Jahr“ = 2025, bezogen auf …), for the answer."""
+
+
+def analyse(question: str, reference_date: str | None = None, reference: str = "") -> QuestionInfo:
+    """Break ``question`` down; its relative times („vor zwei Jahren“) count from ``reference_date``.
+
+    ``reference`` says in words what that date is (the newest article's date, or today) for the answer.
+    """
+    q = question.strip()
+    low = q.lower()
+    asked = _LEAD.sub("", low)
+    answer_type: AnswerType = next((kind for kind, pattern in _TYPE_PATTERNS if re.search(pattern, asked)), "other")
+    resolved = with_resolved_times(q, reference_date)  # „im Jahr vor 2025“ is about 2024, not 2025
+    terms = tuple(dict.fromkeys(stem(w) for w in words(resolved) if w not in _MONTHS))
+    mentions = resolve_times(q, reference_date)
+    times = tuple(sorted({m.value for m in mentions}))
+    notes = tuple(
+        f"„{m.text}“ = {m.value}" + (f", bezogen auf {reference}" if reference and not _YEAR.search(m.text) else "")
+        for m in mentions
+        if m.value[:4] not in m.text  # only what was worked out: „vor zwei Jahren“, „im Jahr vor 2025“
+    )
+    english = is_english(q)
+    # What is measured is looked up in the articles' German vocabulary: not for English questions.
+    measured = _measured(q) if answer_type in ("amount", "count", "duration") and not english else None
+    unit = (
+        next((u for cue, u in _UNITS if re.search(cue, low)), None)
+        if answer_type in ("amount", "count", "duration", "other")
+        else None
+    )
+    return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(resolved)), times, measured, english, unit, notes)
+
+
+# What a quantity question measures → the units its answer must carry.
+_UNITS: list[tuple[str, str]] = [
+    (r"\b(wiegt|wogen|wiegen|schwer|gewicht|weigh)", r"\b(kilo\w*|kg|gramm|g|tonnen|t|pfund)\b"),
+    (r"\b(geschwindigkeit|schnell|tempo|speed|fast)\b", r"(km/h|stundenkilometer|kilometer pro stunde|mph|knoten)"),
+    (
+        r"\b(kost\w*|preis\w*|teuer|zahl\w*|strafe|ablöse|gehalt|umsatz|gewinn|verlust|budget|cost|price|pay)",
+        r"(euro|dollar|€|\$|franken|pfund|yen|rubel|kronen|yuan|cent)",
+    ),
+    (r"\b(wie alt|alter\b|how old)", r"\b(jahre?n?|jährige\w*|years?)\b"),
+    (r"\b(prozent|anteil|quote|rate|percent|share)\b", r"(prozent|%|prozentpunkte)"),
+    (r"\b(wie lange|dauer|how long)\b", r"\b(sekunden|minuten|stunden|tage\w*|wochen|monate\w*|jahre\w*|std)\b"),
+    (
+        r"\b(wie (hoch|lang|weit|groß|tief|breit)|länge|höhe|entfernung|fläche|durchmesser|how (tall|long|far|big))\b",
+        r"\b(meter|m|km|kilometer|zentimeter|cm|millimeter|mm|quadrat\w*|hektar|ha|fuß|meilen)\b",
+    ),
+]
+
+# Nouns that name the kind of answer or its unit rather than its topic: „Wie viel Geld …“.
+_ANSWER_NOUNS = frozenset(
+    """
+    geld betrag beträge summe summen höhe anzahl zahl zahlen menge prozent prozentsatz anteil wert
+    euro dollar milliarden millionen kosten mittel kilogramm tonnen meter kilometer grad liter stunden
+    """.split()
+)
+
+
+def _measured(question: str) -> str | None:
+    """The first noun after „wie viel(e)/hoch …“ that is not an answer word: the thing measured."""
+    tokens = re.findall(r"\w+(?:-\w+)*", question)
+    for i, tok in enumerate(tokens):
+        low = tok.lower()
+        if i > 0 and tok[0].isupper() and low not in STOPWORDS and low not in _ANSWER_NOUNS and low not in _MONTHS:
+            return tok
+    return None
+
+
+def _focus_terms(question: str) -> list[str]:
+    """Years, known countries/continents/cities/organisations, multi-word names and hyphenated proper compounds."""
+    tokens = re.findall(r"\w+(?:-\w+)*", question)
+    focus: list[str] = []
+    run: list[str] = []
+    for i, tok in enumerate(tokens + [""]):
+        low = tok.lower()
+        capital = bool(tok) and tok[0].isupper() and i > 0 and low not in STOPWORDS and low not in _MONTHS
+        if capital:
+            run.append(low)
+        if not capital or i == len(tokens):
+            if len(run) >= 2 and all("-" not in r for r in run):
+                focus.append(" ".join(run))
+            run = []
+        if re.fullmatch(r"(19|20)\d\d", tok):
+            focus.append(tok)
+        elif low in GAZETTEER or (capital and "-" in tok and all(p[:1].isupper() for p in tok.split("-"))):
+            focus.append(low)
+    return list(dict.fromkeys(focus))

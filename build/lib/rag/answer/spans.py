@@ -1,0 +1,275 @@
+"""Exact answer spans inside a sentence: amounts, counts, durations, dates, names, places, lists, organisations."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer.names import is_first_name, is_place
+from rag.answer.question import GAZETTEER, ORGANISATION, QuestionInfo
+from rag.lexical import stem
+
+_NUMBER_WORDS = (
+    "ein|eine|einen|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|"
+    "fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend"
+)
+_NUM = rf"(?:\d{{1,3}}(?:[.\u202f ]\d{{3}})+|\d+(?:,\d+)?|(?:{_NUMBER_WORDS})\w*)"
+_QUAL = (
+    r"(?:(?:mehr als|weniger als|über|rund|etwa|knapp|fast|insgesamt|bis zu|mindestens|höchstens|weitere|gut|ca\.)\s+)?"
+)
+_SCALE = r"(?:Milliarden|Millionen|Billionen|Mrd\.|Mio\.|Tausend)"
+_CURRENCY = r"(?:US-Dollar|Dollar|Euro|€|\$|Franken|Pfund|Rubel|Yen|Prozent|%)"
+AMOUNT = re.compile(rf"{_QUAL}{_NUM}(?:[\s-]*{_SCALE})?[\s-]*{_CURRENCY}(?:-\w+)?", re.IGNORECASE)
+_COUNT = re.compile(rf"{_QUAL}({_NUM})(?:\s+{_SCALE})?\s+((?-i:[A-ZÄÖÜ])[\w-]+)", re.IGNORECASE)  # a noun: capital
+_FRACTION = re.compile(r"\b(?:zwei|drei|vier|ein)\s+(?:Drittel|Viertel|Fünftel)\b|\b(?:die\s+)?Hälfte\b", re.IGNORECASE)
+_MONTH = r"(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)"
+_WEEKDAY = r"(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)"
+WEEKDAY = re.compile(_WEEKDAY)
+"""A weekday alone: in news mostly the dateline's day, a weak answer to „Wann …?“."""
+_PART = r"(?:Anfang|Mitte|Ende|Beginn|Frühjahr|Frühling|Sommer|Herbst|Winter)"
+_DATE = re.compile(
+    rf"\b{_PART}\s+(?:(?:des|dieses|nächsten|kommenden)\s+Jahres|{_MONTH}(?:\s+\d{{4}})?|\d{{4}})\b|"
+    rf"\b\d{{1,2}}\.\s*{_MONTH}(?:\s+\d{{4}})?|\b{_MONTH}\s+\d{{4}}|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|"
+    rf"\b(?:am\s+)?{_WEEKDAY}\b|\b(?:im\s+)?{_MONTH}\b|\b(?:19|20)\d\d\b"
+)
+_NAME = re.compile(r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?\s+)+[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]\w+)?\b")
+# After a preposition; with an article („in der Lage“, „im Zug“) only a country of the gazetteer
+# („in der Schweiz“), since towns take none and GeoNames has towns named like nouns (Lage, Zug, Mitte).
+_PLACE = re.compile(
+    r"\b(?:in|aus|nach|von|bei|vor|(?P<article>im|vom|beim))\s+(?P<article2>(?:dem|den|der)\s+)?"
+    r"(?P<place>(?:Den|Der|Die|Le|La|Los|Las|New|San|Santa|St\.|Sankt|Bad|Hong)?\s?[A-ZÄÖÜ][\w-]+)"
+)
+# A name after the word for a kind of place is a place, known or not („Hafenstadt Dalian“, „im Bezirk
+# Mistelbach“, „Städtchen Amude“, „Hauptstadt Phnom Penh“).
+_PLACE_KIND = re.compile(
+    r"(?:\w*(?i:stadt|städtchen|metropole|gemeinde|provinz|region|bezirk|kanton|insel)|\bOrt|\bOrtschaft|\bDorf|"
+    r"\bBundesstaat|\bBundesland)\s+((?:St\.\s+)?[A-ZÄÖÜ][\w-]+(?:\s+[A-ZÄÖÜ][a-zäöüß]+(?=[\s,.]))?)"
+)
+_DATELINE = re.compile(r"^([A-ZÄÖÜ][\w.-]+(?:[ /][A-ZÄÖÜ][\w.-]+)*)\s+[–-]\s")
+_TIME_UNIT = r"(?:Sekunden|Minuten|Stunden|Tage[n]?|Wochen|Monate[n]?|Jahre[n]?|Jahrzehnte[n]?)"
+# „26 Minuten nach Mitternacht“ is a time of day, not how long something took.
+_DURATION = re.compile(
+    rf"{_QUAL}{_NUM}\s+{_TIME_UNIT}(?:(?:,\s*|\s+und\s+|\s+){_NUM}\s+{_TIME_UNIT})*"
+    r"(?!\s+(?:nach|vor)\s+(?:Mitternacht|Mittag|Sonnenaufgang|Sonnenuntergang|\d))",
+    re.IGNORECASE,
+)
+# An organisation: a name after the word for its kind („Software-Firma Intuit“, „Drittligisten VfR
+# Aalen“), or a club's or company's abbreviation and name („SV Ried“, „FC Bayern“).
+_ORGANISATION = re.compile(
+    r"(?:Firma|Konzern|Unternehmen|Verein|Klub|Club|ligisten|Hersteller|Sender|Partei|Band|Gruppe|Bank|"
+    r"Zeitung|Magazin|Marke|Kette|Mannschaft|Team|Provider|Anbieter|Airline|Fluglinie|Start-up|Startup)"
+    r"\s+((?:[A-ZÄÖÜ][\w&.-]*)(?:\s+[A-ZÄÖÜ][\w&.-]*)?)"
+    r"|\b((?:[A-Z]{1,3}[a-z]?[A-Z]{1,2}|FC|SV|SK|SC|AC)\s+[A-ZÄÖÜ][\w-]+)"
+)
+_LIST = re.compile(
+    r"\b[A-ZÄÖÜ][\w-]+(?:,\s+(?:der\s+|die\s+|das\s+)?[A-ZÄÖÜ][\w-]+)*,?\s+(?:und|sowie|oder)\s+(?:der\s+|die\s+|das\s+)?[A-ZÄÖÜ][\w-]+"
+)
+_QUOTED = re.compile(r"[\"„“»]([^\"„“»«]{3,80})[\"“”«]")
+_ACRONYM = re.compile(r"\(([A-Z]{2,6})\)")
+
+_ROLES = (
+    "trainer",
+    "präsident",
+    "präsidentin",
+    "minister",
+    "ministerin",
+    "kanzler",
+    "kanzlerin",
+    "kapitän",
+    "chef",
+    "chefin",
+    "sprecher",
+    "sprecherin",
+    "direktor",
+    "direktorin",
+    "leiter",
+    "leiterin",
+    "gründer",
+    "gründerin",
+    "spieler",
+    "spielerin",
+    "sänger",
+    "sängerin",
+    "schauspieler",
+    "schauspielerin",
+    "autor",
+    "autorin",
+    "anwalt",
+    "anwältin",
+    "bürgermeister",
+    "bürgermeisterin",
+    "manager",
+    "managerin",
+    "regisseur",
+    "regisseurin",
+    "professor",
+    "professorin",
+    "forscher",
+    "forscherin",
+    "abgeordnete",
+    "abgeordneter",
+    "vorsitzende",
+    "vorsitzender",
+    "ceo",
+    "stürmer",
+    "verteidiger",
+    "torhüter",
+    "tormann",
+    "coach",
+    "experte",
+    "expertin",
+    "herr",
+    "frau",
+    "dr",
+    "prof",
+)
+
+# Capitalised words that start names' neighbours but are no names themselves.
+_NOT_NAMES = frozenset(
+    {"der", "die", "das", "ein", "eine", "dies", "diese", "zudem", "auch", "laut", "nach", "am", "im"}
+)
+
+
+def _known(token: str, q: QuestionInfo) -> bool:
+    return stem(token.lower()) in q.terms or token.lower() in q.text.lower()
+
+
+def find_span(sentence: str, q: QuestionInfo) -> str | None:
+    """The shortest phrase of ``sentence`` that answers ``q``, or None when the type has no span."""
+    finder = {
+        "amount": _amount,
+        "count": _count,
+        "duration": _duration,
+        "date": _date,
+        "person": _person,
+        "place": _place,
+        "list": _list,
+        "name": _name,
+    }.get(q.answer_type)
+    return finder(sentence, q) if finder else None
+
+
+def _amount(s: str, q: QuestionInfo) -> str | None:
+    hits = [m.group(0).strip() for m in AMOUNT.finditer(s)]
+    return hits[0] if hits else _count(s, q)
+
+
+def _count(s: str, q: QuestionInfo) -> str | None:
+    fraction = _FRACTION.search(s)
+    best: str | None = None
+    for m in _COUNT.finditer(s):
+        noun = m.group(2)
+        if re.fullmatch(_MONTH, noun) or re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
+            continue
+        if re.fullmatch(r"eine?[mnrs]?", m.group(1), re.IGNORECASE) and m.group(0).split()[1:2] == [noun]:
+            continue  # "Ein Polster" is an article and a noun, not a count
+        phrase = m.group(0).strip()
+        if _known(noun, q) or any(t.startswith(stem(noun.lower())[:5]) for t in q.terms):
+            return phrase
+        best = best or phrase
+    if fraction:
+        return s[fraction.start() : fraction.end() + 40].split(" hätten")[0].split(" haben")[0].strip(" ,.")
+    return best
+
+
+def _duration(s: str, q: QuestionInfo) -> str | None:
+    hits = [m.group(0).strip() for m in _DURATION.finditer(s)]
+    return max(hits, key=len) if hits else None
+
+
+def _date(s: str, q: QuestionInfo) -> str | None:
+    hits = [re.sub(r"^(?:am|im)\s+", "", m.group(0)) for m in _DATE.finditer(s)]
+    hits = [h for h in hits if h.lower() not in q.text.lower()]
+    return max(hits, key=len) if hits else None
+
+
+def _names(s: str, q: QuestionInfo) -> list[str]:
+    """Names of people not in the question: in a run of capitalised words, a known first name and the
+    word after it („zusammen mit Sir Bobby Charlton Englands Rekordtorschütze“), or the two words after
+    a role („Kapitän Steffen Hofmann“, „Trainer Greg Holst“).
+
+    German capitalises every noun, so a pair of capitalised words alone („Spanischen Hofreitschule“)
+    is no evidence of a person.
+    """
+    names = []
+    for m in _NAME.finditer(s):
+        words = m.group(0).split()
+        before = (s[: m.start()].split() or [""])[-1]
+        found = [words[i : i + 2] for i in range(len(words) - 1) if is_first_name(words[i])]
+        roles = [
+            i for i, w in enumerate([before, *words[:-2]]) if any(w.lower().strip(",.").endswith(r) for r in _ROLES)
+        ]
+        if not found and roles:
+            found = [words[roles[-1] : roles[-1] + 2]]
+        for name in found:
+            if name[0].lower() in _NOT_NAMES or any(_known(t, q) or t.lower() in GAZETTEER for t in name):
+                continue
+            names.append(" ".join(name))
+    return names
+
+
+def _person(s: str, q: QuestionInfo) -> str | None:
+    names = _names(s, q)
+    if len(names) >= 2:
+        return ", ".join(names[:-1]) + " und " + names[-1]
+    return names[0] if names else None
+
+
+def _place(s: str, q: QuestionInfo) -> str | None:
+    """A place the question does not name: after the word for its kind („Hafenstadt Dalian“), a known
+    one (GeoNames, or a country or capital of the gazetteer, also in the genitive: „Brasiliens“) after
+    „in/aus/nach/…“, or the dateline's („Philadelphia – …“)."""
+    for m in _PLACE_KIND.finditer(s):
+        place = m.group(1)
+        if not _known(place.split()[-1], q) and place.split()[0].lower() not in _NOT_NAMES:
+            return place
+    dateline = _DATELINE.match(s)
+    found = [(m["place"].strip(), bool(m["article"] or m["article2"])) for m in _PLACE.finditer(s)]
+    for place, article in found + ([(dateline.group(1), False)] if dateline else []):
+        for part in re.split(r"\s*/\s*", place):
+            for form in (part, part[:-1]) if part[-1:] in ("s", "n") else (part,):  # Brasiliens, Niederlanden
+                known = form.lower() in GAZETTEER if article else is_place(form)
+                if known and not _known(form.split()[-1], q):
+                    return form
+    return None
+
+
+def _list(s: str, q: QuestionInfo) -> str | None:
+    hits = [m.group(0) for m in _LIST.finditer(s)]
+    return max(hits, key=len) if hits else None
+
+
+def _name(s: str, q: QuestionInfo) -> str | None:
+    quoted = _QUOTED.search(s)
+    if quoted:
+        acronym = _ACRONYM.search(s[quoted.end() : quoted.end() + 12])
+        return quoted.group(1) + (f" ({acronym.group(1)})" if acronym else "")
+    organisations = [(m.group(1) or m.group(2)).strip(".") for m in _ORGANISATION.finditer(s)]
+    organisations = [o for o in organisations if not any(_known(t, q) for t in o.split())]
+    if re.search(rf"\b{ORGANISATION}\b", q.text.lower()):  # „Welcher Verein …?“ asks for no person
+        return organisations[0] if organisations else None
+    names = _names(s, q)
+    return names[0] if names else (organisations[0] if organisations else None)
+
+
+_EDGE_WORDS = frozenset(
+    """
+    an auf aus bei bis durch für gegen hinter in im ins am mit nach neben ohne seit über um unter von vom vor
+    zu zum zur zwischen ab und oder aber sowie dass weil wenn als wie denn sondern hervor heraus hinaus zurück
+    weg los fest ist sind war hat wird wurde
+    """.split()
+)
+_ARTICLES = frozenset("der die das den dem des ein eine einen einem einer eines".split())
+
+
+def is_whole_phrase(span: str) -> bool:
+    """A complete phrase: no preposition, conjunction, particle or auxiliary at either edge, no lower-case
+    article ("Den Haag" is a name), and not a lone lower-case word: "15 hervor", "Einigung auf",
+    "Über eine neue" are fragments."""
+    tokens = [t.strip('.,;:!?"„“”()') for t in span.split()]
+    tokens = [t for t in tokens if t]
+    if not tokens:
+        return False
+    for edge in (tokens[0], tokens[-1]):
+        if edge.lower() in _EDGE_WORDS or edge in _ARTICLES:
+            return False
+    return not (len(tokens) == 1 and tokens[0].islower() and not tokens[0][0].isdigit())

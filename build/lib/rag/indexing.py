@@ -1,0 +1,145 @@
+"""From files to a new index generation: parse, chunk, embed what changed, commit atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.embedding import Embedder
+from rag.ingest import IngestError, chunk_article, find_files, read_articles, sentence_spans
+from rag.settings import Settings
+from rag.store import ArticleSentences, FileUpdate, IndexStore
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did. ``errors`` holds one line per file that could not be read."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    n_chunks: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.errors)} failed; {self.n_chunks} chunks in the index "
+            f"({self.seconds:.1f} s)"
+        )
+
+
+def embedding_text(title: str, text: str) -> str:
+    """What gets embedded for a chunk: the article title gives every chunk its story's context."""
+    return f"{title}\n{text}" if title and not text.startswith(title) else text
+
+
+def add_files(
+    store: IndexStore,
+    paths: Iterable[str | Path],
+    settings: Settings,
+    embedder: Embedder,
+    progress: bool = True,
+) -> tuple[IndexStore, IndexReport]:
+    """Index new and changed files under ``paths``; unchanged files cost one hash each."""
+    started = time.perf_counter()
+    report = IndexReport()
+    files: list[Path] = []
+    for path in paths:
+        try:
+            files.extend(find_files([path]))
+        except IngestError as exc:
+            report.errors.append(str(exc))
+    known = store.file_hashes()
+    updates: list[FileUpdate] = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.errors.append(f"{path}: cannot read ({exc.strerror})")
+            continue
+        file_hash = hashlib.sha256(data).hexdigest()
+        if known.get(path.name) == file_hash:
+            report.unchanged.append(path.name)
+            continue
+        try:
+            articles = read_articles(path)
+        except IngestError as exc:
+            report.errors.append(str(exc))
+            continue
+        largest = max(articles, key=lambda a: len(a.body), default=None)
+        if largest is not None and len(largest.body.encode()) > settings.max_article_mb * 1024 * 1024:
+            size = len(largest.body.encode()) / 1024 / 1024
+            report.errors.append(
+                f"{path}: article {largest.doc_id!r} has {size:.1f} MB of text, more than max_article_mb "
+                f"({settings.max_article_mb:g} MB): not indexed (split it, or raise RAG_MAX_ARTICLE_MB)"
+            )
+            continue
+        chunks = [chunk_article(a, settings.chunk_tokens, settings.chunk_overlap_tokens) for a in articles]
+        hashes = [hashlib.sha256(f"{a.title}\n{a.date}\n{a.body}".encode()).hexdigest() for a in articles]
+        updates.append(FileUpdate(path.name, file_hash, articles, chunks, [], hashes))
+        (report.updated if path.name in known else report.added).append(path.name)
+    if updates:
+        spans = [[sentence_spans(a.body, settings.chunk_tokens) for a in u.articles] for u in updates]
+        texts = [embedding_text(a.title, c.text) for u in updates for a, cs in zip(u.articles, u.chunks) for c in cs]
+        sentences = [a.body[s:e] for u, ss in zip(updates, spans) for a, sp in zip(u.articles, ss) for s, e in sp]
+        if progress:
+            print(
+                f"Embedding {len(texts)} chunks and {len(sentences)} sentences from {len(updates)} files …",
+                file=sys.stderr,
+                flush=True,
+            )
+        # one call: sentence-transformers sorts all texts by length, so short sentences batch together
+        vectors = embedder.embed_passages(texts + sentences, settings.embed_batch_size, progress=progress)
+        chunk_vectors, sentence_vectors = vectors[: len(texts)], vectors[len(texts) :]
+        offset = sentence_offset = 0
+        for u, article_spans in zip(updates, spans):
+            for cs, sp in zip(u.chunks, article_spans):
+                u.vectors.append(chunk_vectors[offset : offset + len(cs)])
+                offset += len(cs)
+                u.sentences.append(ArticleSentences(sp, sentence_vectors[sentence_offset : sentence_offset + len(sp)]))
+                sentence_offset += len(sp)
+        store = _commit(store, updates, [], settings, embedder)
+    report.n_chunks = store.n_chunks
+    report.seconds = time.perf_counter() - started
+    return store, report
+
+
+def remove_docs(
+    store: IndexStore, names: Sequence[str], settings: Settings, embedder: Embedder
+) -> tuple[IndexStore, IndexReport]:
+    """Remove documents by doc id, or all documents of a file by its file name."""
+    started = time.perf_counter()
+    report = IndexReport()
+    doomed: list[str] = []
+    for name in names:
+        ids = store.docs_of(name)
+        if ids:
+            doomed.extend(ids)
+            report.removed.extend(ids)
+        else:
+            report.errors.append(f"{name}: no such document in {store.root}")
+    if doomed:
+        store = _commit(store, [], doomed, settings, embedder)
+    report.n_chunks = store.n_chunks
+    report.seconds = time.perf_counter() - started
+    return store, report
+
+
+def _commit(
+    store: IndexStore, updates: list[FileUpdate], removed: list[str], settings: Settings, embedder: Embedder
+) -> IndexStore:
+    return store.commit(
+        updates,
+        removed,
+        model=embedder.name,
+        dim=embedder.dim,
+        chunking=(settings.chunk_tokens, settings.chunk_overlap_tokens),
+        duplicate_threshold=settings.duplicate_threshold,
+    )

@@ -1,0 +1,178 @@
+"""German lexical search: BM25 over Snowball stems, with compound parts and resolved times as terms.
+
+German glues nouns together ("Sicherheitsunterstützung"), so a question that says
+"Unterstützung" would miss the passage under plain BM25. Each long word is split against the
+corpus's own vocabulary into a head and a modifier ("sicherheits|unterstützung"), and both
+stems are indexed beside the whole word. A chunk's resolved times ("im vergangenen Jahr" in
+an April 2025 article → 2024) are indexed as extra terms, so a question naming 2024 finds it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+_WORD = re.compile(r"\w+(?:[-‑]\w+)*")
+_MIN_PART = 4
+_FUGEN = ("es", "s", "en", "n", "e")
+STOPWORDS = frozenset(
+    """
+    aber alle allem allen aller alles als also am an ander andere anderen auch auf aus bei beim bin bis
+    bisher bist da damit dann das dass dem den denn der des dessen die dies diese diesem diesen dieser
+    dieses doch dort du durch ein eine einem einen einer eines er es etwa euch für gegen gewesen habe
+    haben hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer im in ins ist ja
+    jede jedem jeden jeder jedes jetzt kann kein keine können könnte man mehr mein mit muss nach nicht
+    noch nun nur ob oder ohne sehr sei seien sein seine seinem seinen seiner seit sich sie sind so soll
+    sollen sollte sondern sowie über um und uns unser unter vom von vor war waren was weil welche
+    welchem welchen welcher welches wenn wer werde werden wie wieder will wir wird wo wurde wurden zu
+    zum zur zwar zwischen wann warum wieso weshalb woher wohin womit wofür wieviel viel viele vielen
+    laut the a an of and or to in on for is are was were what who when where which how much many did
+    does do
+    """.split()
+)
+
+
+_ENGLISH = frozenset("the how what who whom when where which why did does do is are were many much of".split())
+_GERMAN = frozenset(
+    "der die das den dem des wie wer wen wem was welche welcher welches ist sind hat wurde im ein eine nach wo wann und".split()
+)
+
+
+def is_english(text: str) -> bool:
+    """More English than German function words ("Wer schrieb The Mask of Anarchy?" is German).
+
+    German words are the lexical index's evidence; a question in English has none to offer.
+    """
+    tokens = set(re.findall(r"\w+", text.lower()))
+    english, german = len(tokens & _ENGLISH), len(tokens & _GERMAN)
+    return english >= 2 and english > german
+
+
+def names_and_numbers(text: str) -> list[str]:
+    """Words that keep across languages: numbers, and capitalised words after the first (names; in
+    German also nouns), lower case, without stop words."""
+    tokens = _WORD.findall(text)
+    out = [t.lower() for i, t in enumerate(tokens) if any(ch.isdigit() for ch in t) or (i > 0 and t[0].isupper())]
+    return [t for t in dict.fromkeys(out) if t not in STOPWORDS]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("german")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (hyphenated compounds kept whole), stop words removed."""
+    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
+
+
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def word_stems(text: str) -> set[str]:
+    """Stems of a text's words and of the parts of its hyphenated words: the vocabulary German
+    compounds are split against."""
+    return {stem(p) for w in words(text) for p in re.split(r"[-‑]", w) if p}
+
+
+def split_compound(word: str, vocabulary: set[str]) -> list[str]:
+    """Stems of the known parts of a German compound: the longest known head whose modifier is known
+    too („werbe|träger“, not „wer|beträger“), else the longest known head alone.
+
+    ``vocabulary`` holds stems of whole words seen in the corpus. Returns [] when no split is found.
+    """
+    head_only: list[str] = []
+    for i in range(3, len(word) - _MIN_PART + 1):
+        head = stem(word[i:])
+        if len(head) < _MIN_PART or head not in vocabulary:
+            continue
+        modifier = word[:i]
+        for suffix in ("", *_FUGEN):
+            if suffix and not modifier.endswith(suffix):
+                continue
+            base = modifier[: len(modifier) - len(suffix)] if suffix else modifier
+            if len(base) >= 3 and stem(base) in vocabulary:
+                return [head, stem(base), *split_compound(base, vocabulary)]
+        head_only = head_only or [head]
+    return head_only
+
+
+def terms(text: str, vocabulary: set[str] | None = None, times: Iterable[str] = ()) -> list[str]:
+    """Index terms of a text: stems, parts of hyphenated and glued compounds, and time values."""
+    out: list[str] = []
+    for w in words(text):
+        parts = [p for p in re.split(r"[-‑]", w) if p]
+        out.append(stem(w))
+        if len(parts) > 1:
+            out.extend(stem(p) for p in parts if p not in STOPWORDS)
+        if vocabulary is not None:
+            for p in parts:
+                if len(p) >= 2 * _MIN_PART:
+                    out.extend(split_compound(p, vocabulary))
+    for value in times:
+        out.extend(dict.fromkeys((value.lower(), value[:4])))
+    return out
+
+
+class LexicalIndex:
+    """BM25 over chunk terms; rebuilt as a whole on every write, saved with bm25s (no pickle)."""
+
+    def __init__(self, bm25: bm25s.BM25, ids: np.ndarray, vocabulary: set[str]) -> None:
+        self._bm25 = bm25
+        self._ids = ids
+        self.vocabulary = vocabulary
+
+    @classmethod
+    def build(cls, texts: Sequence[str], times: Sequence[Sequence[str]], ids: Sequence[int]) -> LexicalIndex:
+        vocabulary = {v for text in texts for v in word_stems(text)}
+        corpus = [terms(t, vocabulary, tm) for t, tm in zip(texts, times, strict=True)]
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus:
+            bm25.index(corpus, show_progress=False)
+        return cls(bm25, np.asarray(ids, dtype=np.int64), vocabulary)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if len(self._ids):
+            self._bm25.save(str(folder), show_progress=False)
+        np.save(folder / "chunk_ids.npy", self._ids, allow_pickle=False)
+        (folder / "compound_vocabulary.json").write_text(json.dumps(sorted(self.vocabulary)), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        ids = np.load(folder / "chunk_ids.npy", allow_pickle=False)
+        vocabulary = set(json.loads((folder / "compound_vocabulary.json").read_text(encoding="utf-8")))
+        bm25 = bm25s.BM25.load(str(folder), show_progress=False) if len(ids) else bm25s.BM25()
+        return cls(bm25, ids, vocabulary)
+
+    def idf(self, term: str) -> float:
+        """Rarity of an index term in [0, 1]: log-scaled inverse chunk frequency; 1 for a term no chunk has."""
+        n = len(self._ids)
+        index = self._bm25.vocab_dict.get(term) if n else None
+        if index is None:
+            return 1.0
+        indptr = self._bm25.scores["indptr"]
+        df = int(indptr[index + 1] - indptr[index])
+        return math.log((n + 1) / (df + 1)) / math.log(n + 1)
+
+    def search(self, query: str, k: int, admitted: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score) pairs, best first; empty when no query term is in the corpus.
+
+        ``admitted`` (chunk ids) restricts the ranking to those chunks."""
+        known = self._bm25.vocab_dict if len(self._ids) else {}
+        q = [t for t in dict.fromkeys(terms(query, self.vocabulary)) if t in known]
+        if not q:
+            return []
+        mask = None if admitted is None else np.isin(self._ids, admitted).astype(np.float32)
+        k = min(k, len(self._ids))
+        docs, scores = self._bm25.retrieve([q], k=k, show_progress=False, n_threads=1, weight_mask=mask)
+        return [(int(self._ids[d]), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]

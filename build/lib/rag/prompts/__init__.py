@@ -1,0 +1,1 @@
+"""The LLM prompts, shipped inside the package as ``rag.prompts`` (see pyproject.toml)."""
