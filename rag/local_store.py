@@ -206,7 +206,7 @@ class LocalStore:
 
     def _admitted(self, filters: Filters | None) -> np.ndarray | None:
         """Ids of the chunks whose articles ``filters`` admit (None: no filter, all chunks)."""
-        if filters is None or not (filters.date_from or filters.date_to or filters.sources):
+        if not filters:
             return None
         conditions: list[str] = ["COALESCE(d.date, '') != ''"] if filters.date_from or filters.date_to else []
         args: list[object] = []
@@ -217,6 +217,13 @@ class LocalStore:
         if filters.sources:
             conditions.append(f"COALESCE(d.source, '') IN ({','.join('?' * len(filters.sources))})")
             args += list(filters.sources)
+        if filters.period:
+            n = len(filters.period)
+            conditions.append(
+                "(substr(COALESCE(d.date, ''), 1, ?) = ? OR EXISTS "
+                "(SELECT 1 FROM json_each(c.times) WHERE substr(json_each.value, 1, ?) = ?))"
+            )
+            args += [n, filters.period, n, filters.period]
         rows = self._query(
             f"SELECT c.id FROM chunks c JOIN docs d USING(doc_id) WHERE {' AND '.join(conditions)}", args
         )

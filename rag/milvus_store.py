@@ -116,7 +116,7 @@ def _token(term: str) -> str:
 def _expression(filters: Filters | None) -> str:
     """A Milvus filter expression admitting what ``filters`` admit (dates are ISO prefixes: a date
     starting with ``date_to`` sorts below ``date_to + "~"``)."""
-    if filters is None:
+    if not filters:
         return ""
     parts = []
     if filters.date_from or filters.date_to:
@@ -127,7 +127,16 @@ def _expression(filters: Filters | None) -> str:
         parts.append(f"date < {json.dumps(filters.date_to + '~', ensure_ascii=False)}")
     if filters.sources:
         parts.append(f"source in {json.dumps(list(filters.sources), ensure_ascii=False)}")
+    if filters.period:
+        parts.append(f"array_contains(periods, {json.dumps(filters.period, ensure_ascii=False)})")
     return " and ".join(parts)
+
+
+def _periods(date: str | None, times: Sequence[str]) -> list[str]:
+    """The year, month and day prefixes of the article date and the chunk's resolved times: a
+    ``period`` filter admits the chunk when one of them equals it."""
+    values = [v for v in (date, *times) if v]
+    return sorted({v[:n] for v in values for n in (4, 7, 10) if len(v) >= n})
 
 
 def _doc_key(doc_id: str, part: int) -> str:
@@ -485,6 +494,7 @@ class MilvusStore:
                 ("date", DataType.VARCHAR, {"max_length": 64}),
                 ("source", DataType.VARCHAR, key),
                 ("dup_group", DataType.VARCHAR, key),
+                ("periods", DataType.ARRAY, {"element_type": DataType.VARCHAR, "max_capacity": 4096, "max_length": 16}),
                 (
                     "lexical",
                     DataType.VARCHAR,
@@ -600,6 +610,7 @@ class MilvusStore:
                             "date": article.date or "",
                             "source": article.source or "",
                             "dup_group": group,
+                            "periods": _periods(article.date, chunk.times),
                             "lexical": " ".join(lexical),
                             "dense": vec.tolist(),
                         }

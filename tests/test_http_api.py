@@ -95,6 +95,10 @@ def test_filters_keep_only_the_admitted_articles(http: httpx.Client, served: tup
     assert none["abstained"] and none["citations"] == []
     bad = http.post("/api/v1/ask", json={"question": AID_2024, "filters": {"date_from": "letzte Woche"}})
     assert bad.status_code == 422
+    about_2024 = http.post("/api/v1/ask", json={"question": AID_2024, "filters": {"period": "2024"}}).json()
+    assert about_2024["answer"] == served[1].ask(AID_2024, filters=Filters(period="2024")).text
+    assert "50 Milliarden" in about_2024["answer"]  # stated in 2025 articles about „vergangenes Jahr“
+    assert http.post("/api/v1/ask", json={"question": AID_2024, "filters": {"period": "24"}}).status_code == 422
 
 
 def test_streamed_ask_ends_in_the_same_object(http: httpx.Client) -> None:

@@ -128,6 +128,34 @@ def test_filters_apply_before_ranking(opener: Opener) -> None:
         assert docs(filters) == (expected, expected), filters
 
 
+def test_a_period_admits_passages_dated_in_it_or_naming_it(opener: Opener) -> None:
+    store = _commit(
+        opener(),
+        [
+            _update("a.txt", TEXT_A, 1, date="2025-04"),  # „Im vergangenen Jahr“: 2024
+            _update("b.txt", TEXT_B, 2, date="2024-05-02"),
+            _update("c.txt", TEXT_C, 3, date="2023-01"),
+        ],
+    )
+    vector = np.ones(DIM, np.float32) / np.sqrt(DIM)
+
+    def docs(period: str) -> set[str]:
+        hits = store.search_dense(vector, 50, Filters(period=period))
+        return {r.chunk.doc_id for r in store.chunks([i for i, _ in hits]).values()}
+
+    assert docs("2024") == {"a.txt", "b.txt"}
+    assert docs("2025") == {"a.txt"} and docs("2023") == {"c.txt"} and docs("2022") == set()
+    assert docs("2024-05") == {"b.txt"} and docs("2024-05-02") == {"b.txt"}
+
+    def lexical(query: str) -> list[tuple[str, int]]:
+        hits = store.search_lexical(query, 10, Filters(period="2024"))
+        rows = store.chunks([i for i, _ in hits])
+        return [(rows[i].chunk.doc_id, rows[i].chunk.seq) for i, _ in hits]
+
+    assert lexical("weniger Nato") == [("a.txt", 1)]  # the sentence about last year, not the 2025 figure
+    assert lexical("Nato") == []
+
+
 def test_sentences_and_long_bodies_are_stored_read_and_removed_with_their_article(opener: Opener) -> None:
     long_text = " ".join(f"Satz {i} über die Förderung der Gemeinde." for i in range(1200))  # > 45,000 characters
     update = _update("a.txt", TEXT_A, 1)
