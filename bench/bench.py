@@ -163,7 +163,7 @@ def scale_run(n: int, pool_file: Path, store: str) -> dict:
         row = {
             "store": store,
             "chunks": n,
-            "index_type": rag._store.manifest.get("vector_index", "milvus-autoindex"),
+            "index_type": rag._store.manifest.get("vector_index"),
             "build_s": round(build_s, 1),
             "add_one_article_s": round(add_one_s, 2),
             "query_p50_ms": round(pct(latencies, 50), 1),
