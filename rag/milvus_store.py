@@ -3,10 +3,13 @@
 Five collections under one prefix (``nachrichten_*``):
 
 - ``chunks``: the chunk text and its article's title, date, source and duplicate group, the dense
-  vector, and ``lexical``: the chunk's index terms (``rag.lexical.terms``: Snowball stems, compound
-  parts, resolved times), from which Milvus's BM25 function makes the sparse vector. Milvus's own
-  German stemmer is not used: Milvus Lite 3.2 accepts the filter but does not apply it
-  ("Soldaten" does not find "Soldat"), and one lexicon for both stores keeps their rankings alike.
+  vector, ``lexical``: the chunk's index terms (``rag.lexical.terms``: Snowball stems, compound
+  parts, resolved times), and ``sparse``: their BM25 weights (term frequency, saturated and
+  normalised by length), searched by inner product with the question's terms weighted by their
+  inverse chunk frequency over the whole collection. Milvus's own analyzer and BM25 function are
+  not used: Milvus Lite 3.2 accepts the German stemmer filter without applying it ("Soldaten" does
+  not find "Soldat") and keeps BM25 statistics per segment, so an article written alone in a small
+  segment outranked the rest; one lexicon and one set of statistics keep both stores alike.
 - ``docs``: the article texts (in parts of at most ``_BODY_CHARS`` characters, below Milvus's
   64 KB string limit) and metadata, with the article's mean chunk vector.
 - ``sentences``: sentence spans and vectors, for answer selection.
@@ -28,6 +31,7 @@ import functools
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 from collections import Counter
@@ -48,6 +52,7 @@ _BODY_CHARS = 15_000  # at most 4 bytes a character: under the 65,535-byte VARCH
 _MAX_STRING = 65_535
 _UNUSED_VECTOR = [0.0, 0.0]
 _BATCH = 500
+_K1, _B = 1.2, 0.75
 _HNSW = {"M": 16, "efConstruction": 200}
 _DENSE_SEARCH = {"metric_type": "IP", "params": {"ef": 256}}
 """HNSW with a wide search beam: at ef 64 (Milvus Lite's default) one seed question of 17 lost its
@@ -141,6 +146,19 @@ def _periods(date: str | None, times: Sequence[str]) -> list[str]:
     ``period`` filter admits the chunk when one of them equals it."""
     values = [v for v in (date, *times) if v]
     return sorted({v[:n] for v in values for n in (4, 7, 10) if len(v) >= n})
+
+
+def _term_id(term: str) -> int:
+    """A term's dimension in the sparse vectors (31 bits of its hash)."""
+    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=4).digest(), "big") & 0x7FFFFFFF
+
+
+def _bm25_weights(tokens: Sequence[str], avgdl: float) -> dict[int, float]:
+    """A chunk's BM25 term weights (k1 1.2, b 0.75, as the local index): the question side supplies the idf."""
+    counts = Counter(tokens)
+    norm = _K1 * (1 - _B + _B * len(tokens) / max(avgdl, 1.0))
+    weights = {_term_id(t): tf * (_K1 + 1) / (tf + norm) for t, tf in counts.items()}
+    return weights or {_term_id(""): 1e-9}  # Milvus refuses an empty sparse vector
 
 
 def _doc_key(doc_id: str, part: int) -> str:
@@ -404,21 +422,21 @@ class MilvusStore:
         return [(int(h["id"]), float(h["distance"])) for h in hits[0]]
 
     def search_lexical(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
-        known = [_token(t) for t in dict.fromkeys(terms(query, self.vocabulary))]
-        known = [t for t in dict.fromkeys(known) if t in self._frequencies]
-        if not known or not self._n_chunks:
+        frequencies, n = self._frequencies, self._n_chunks
+        known = [t for t in dict.fromkeys(_token(t) for t in terms(query, self.vocabulary)) if t in frequencies]
+        if not known or not n:
             return []
+        weights = {_term_id(t): math.log(1 + (n - frequencies[t] + 0.5) / (frequencies[t] + 0.5)) for t in known}
         hits = self._client.search(
             self._name("chunks"),
-            data=[" ".join(known)],
+            data=[weights],
             anns_field="sparse",
             limit=k,
             filter=_expression(filters),
             output_fields=["id"],
-            search_params={"metric_type": "BM25"},
+            search_params={"metric_type": "IP"},
         )
-        # Milvus Lite reports BM25 as a negative distance, a server as a positive score: both best first
-        return [(int(h["id"]), abs(float(h["distance"]))) for h in hits[0]]
+        return [(int(h["id"]), float(h["distance"])) for h in hits[0]]
 
     # -- writing --------------------------------------------------------------------------
 
@@ -440,40 +458,36 @@ class MilvusStore:
             for update in updates:
                 stale.update(files.get(update.file, ("", []))[1])
             frequencies = Counter(self._frequencies)
-            removed_dates = self._delete(sorted(stale), frequencies)
+            removed_dates, removed_chunks, removed_terms = self._delete(sorted(stale), frequencies)
             vocabulary = set(self.vocabulary)
             for update in updates:
                 for article in update.articles:
                     vocabulary.update(word_stems(article.body))
-            self._insert(updates, vocabulary, frequencies, duplicate_threshold)
+            tokens = [
+                [[_token(t) for t in terms(c.text, vocabulary, c.times)] for c in chunks]
+                for update in updates
+                for chunks in update.chunks
+            ]
+            n_terms = self.manifest.get("n_terms", 0) - removed_terms + sum(len(t) for a in tokens for t in a)
+            n_chunks = self._n_chunks - removed_chunks + sum(len(a) for a in tokens)
+            self._insert(updates, tokens, n_terms / max(n_chunks, 1), frequencies, duplicate_threshold)
             self._write_terms(frequencies, vocabulary)
             newest = self._newest_date(removed_dates, updates)
-            self.manifest = {**self.manifest, "newest_date": newest}
+            self.manifest = {**self.manifest, "newest_date": newest, "n_terms": n_terms}
             self._client.upsert(self._name("meta"), [{"key": "manifest", "value": self.manifest, "v": _UNUSED_VECTOR}])
             self._n_chunks = self._count("chunks")
             self.__dict__.pop("_terms", None)
         return self
 
     def _create(self, model: str, dim: int, chunking: tuple[int, int]) -> None:
-        from pymilvus import DataType, Function, FunctionType
+        from pymilvus import DataType
 
         c = self._client
 
-        def collection(
-            name: str, fields: list[tuple], vectors: dict[str, tuple[str, str, dict]], bm25: bool = False
-        ) -> None:
+        def collection(name: str, fields: list[tuple], vectors: dict[str, tuple[str, str, dict]]) -> None:
             schema = c.create_schema()
             for field_name, kind, options in fields:
                 schema.add_field(field_name, kind, **options)
-            if bm25:
-                schema.add_function(
-                    Function(
-                        name="bm25",
-                        function_type=FunctionType.BM25,
-                        input_field_names=["lexical"],
-                        output_field_names=["sparse"],
-                    )
-                )
             index = c.prepare_index_params()
             for field_name, (index_type, metric, params) in vectors.items():
                 index.add_index(field_name, index_type=index_type, metric_type=metric, params=params)
@@ -500,16 +514,11 @@ class MilvusStore:
                 ("source", DataType.VARCHAR, key),
                 ("dup_group", DataType.VARCHAR, key),
                 ("periods", DataType.ARRAY, {"element_type": DataType.VARCHAR, "max_capacity": 4096, "max_length": 16}),
-                (
-                    "lexical",
-                    DataType.VARCHAR,
-                    {**text, "enable_analyzer": True, "analyzer_params": {"tokenizer": "standard"}},
-                ),
+                ("lexical", DataType.VARCHAR, text),
                 ("sparse", DataType.SPARSE_FLOAT_VECTOR, {}),
                 ("dense", DataType.FLOAT_VECTOR, {"dim": dim}),
             ],
-            {"dense": dense, "sparse": ("SPARSE_INVERTED_INDEX", "BM25", {"bm25_k1": 1.2, "bm25_b": 0.75})},
-            bm25=True,
+            {"dense": dense, "sparse": ("SPARSE_INVERTED_INDEX", "IP", {})},
         )
         collection(
             "docs",
@@ -571,13 +580,16 @@ class MilvusStore:
         }
         c.upsert(self._name("meta"), [{"key": "manifest", "value": self.manifest, "v": _UNUSED_VECTOR}])
 
-    def _delete(self, doc_ids: Sequence[str], frequencies: Counter[str]) -> set[str]:
+    def _delete(self, doc_ids: Sequence[str], frequencies: Counter[str]) -> tuple[set[str], int, int]:
         """Delete articles: their chunks (counting their terms out) and sentences first, their docs rows
-        last. Returns the dates of the deleted articles."""
+        last. Returns the dates of the deleted articles, and how many chunks and terms went."""
         heads = self._heads(doc_ids, ["date"])
         chunk_ids = [_chunk_id(h, seq) for h in heads.values() for seq in range(h["n_chunks"])]
+        n_terms = 0
         for r in self._get("chunks", chunk_ids, ["lexical"]):
-            frequencies.subtract(set(r["lexical"].split()))
+            lexical = r["lexical"].split()
+            frequencies.subtract(set(lexical))
+            n_terms += len(lexical)
         doomed: list[tuple[str, Sequence[int | str]]] = [
             ("chunks", chunk_ids),
             ("sentences", [_sentence_id(h, k) for h in heads.values() for k in range(h["n_sentences"])]),
@@ -586,21 +598,28 @@ class MilvusStore:
         for collection, ids in doomed:
             for i in range(0, len(ids), _FLUSH_ROWS):
                 self._client.delete(self._name(collection), ids=list(ids[i : i + _FLUSH_ROWS]))
-        return {h["date"] for h in heads.values()}
+        return {h["date"] for h in heads.values()}, len(chunk_ids), n_terms
 
     def _insert(
-        self, updates: Sequence[FileUpdate], vocabulary: set[str], frequencies: Counter[str], duplicate_threshold: float
+        self,
+        updates: Sequence[FileUpdate],
+        tokens: list[list[list[str]]],
+        avgdl: float,
+        frequencies: Counter[str],
+        duplicate_threshold: float,
     ) -> None:
-        """Write the articles in batches of about ``_FLUSH_ROWS`` chunks: chunks and sentences, then docs."""
+        """Write the articles in batches of about ``_FLUSH_ROWS`` chunks: chunks and sentences, then docs.
+        ``tokens`` holds each article's chunks' index terms, in order."""
         pending = _Pending()
+        articles = iter(tokens)
         for update in updates:
             for i, article in enumerate(update.articles):
+                article_tokens = next(articles)
                 chunks, vecs = update.chunks[i], np.asarray(update.vectors[i], np.float32)
                 content_hash = update.hashes[i]
                 group = self._duplicate_group(vecs, duplicate_threshold, pending) or article.doc_id
                 pending.articles.append((group, vecs))
-                for chunk, vec in zip(chunks, vecs, strict=True):
-                    lexical = [_token(t) for t in terms(chunk.text, vocabulary, chunk.times)]
+                for chunk, vec, lexical in zip(chunks, vecs, article_tokens, strict=True):
                     frequencies.update(set(lexical))
                     pending.chunks.append(
                         {
@@ -618,6 +637,7 @@ class MilvusStore:
                             "dup_group": group,
                             "periods": _periods(article.date, chunk.times),
                             "lexical": " ".join(lexical),
+                            "sparse": _bm25_weights(lexical, avgdl),
                             "dense": vec.tolist(),
                         }
                     )

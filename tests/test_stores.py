@@ -223,17 +223,21 @@ def test_readers_keep_working_while_a_write_runs(opener: Opener) -> None:
 
 
 def test_both_stores_rank_lexical_hits_alike(tmp_path: Path) -> None:
-    """One lexicon for both stores: the same chunks come back for the same terms."""
-    updates = [_update("a.txt", TEXT_A, 1), _update("b.txt", TEXT_B, 2), _update("c.txt", TEXT_C, 3)]
-    local = _commit(LocalStore.open(tmp_path / "local"), updates)
-    milvus = _commit(MilvusStore.open(tmp_path, str(tmp_path / "m.db")), updates)
-    for query in ("Rutte Brüssel", "Unterstützung Ukraine", "Nato 2024", "Soldaten"):
+    """One lexicon and collection-wide statistics on both stores: the same chunks come back for the same
+    terms, also when the articles were written at different times."""
+    first = [_update("a.txt", TEXT_A, 1)]  # written alone: its own segment in Milvus
+    fillers = [_update(f"f{i}.txt", f"Rutte sprach über Thema {i} in Brüssel. Ende {i}.", 10 + i) for i in range(30)]
+    later = [_update("b.txt", TEXT_B, 2), _update("c.txt", TEXT_C, 3), *fillers]
+    local = _commit(_commit(LocalStore.open(tmp_path / "local"), first), later)
+    milvus = _commit(_commit(MilvusStore.open(tmp_path, str(tmp_path / "m.db")), first), later)
+    for query in ("Unterstützung Ukraine", "Nato 2024", "Soldaten", "Rutte Unterstützung", "Soldaten Brüssel"):
         ranked = [
             [(r.chunk.doc_id, r.chunk.seq) for r in (s.chunks([i for i, _ in hits])[i] for i, _ in hits)]
             for s in (local, milvus)
             for hits in [s.search_lexical(query, 3)]
         ]
-        assert ranked[0] == ranked[1], query
+        assert ranked[0][:2] == ranked[1][:2], query  # lower ranks may swap near-ties: Milvus keeps the
+        # length normalisation of the moment a chunk was written, the local index renews it on every write
     assert local.vocabulary == milvus.vocabulary == MilvusStore.open(tmp_path, str(tmp_path / "m.db")).vocabulary
     assert {t: local.idf(t) for t in local.vocabulary} == pytest.approx({t: milvus.idf(t) for t in local.vocabulary})
 
