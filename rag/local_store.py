@@ -107,8 +107,10 @@ class LocalStore:
     def n_chunks(self) -> int:
         return int(self.vectors.ntotal)
 
-    def file_hashes(self) -> dict[str, str]:
-        return {name: entry["hash"] for name, entry in self.manifest["files"].items()}
+    def file_hashes(self, names: Sequence[str] | None = None) -> dict[str, str]:
+        files = self.manifest["files"]
+        wanted = files if names is None else [n for n in names if n in files]
+        return {name: files[name]["hash"] for name in wanted}
 
     def docs_of(self, name: str) -> list[str]:
         """Doc ids for a file name or a doc id; [] when neither is in the index."""

@@ -148,6 +148,10 @@ def _periods(date: str | None, times: Sequence[str]) -> list[str]:
     return sorted({v[:n] for v in values for n in (4, 7, 10) if len(v) >= n})
 
 
+def _file_key(name: str) -> str:
+    return f"file:{name}"
+
+
 def _term_id(term: str) -> int:
     """A term's dimension in the sparse vectors (31 bits of its hash)."""
     return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=4).digest(), "big") & 0x7FFFFFFF
@@ -301,25 +305,24 @@ class MilvusStore:
             return 1.0
         return float(np.log((self._n_chunks + 1) / (df + 1)) / np.log(self._n_chunks + 1))
 
-    def _files(self) -> dict[str, tuple[str, list[str]]]:
-        files: dict[str, tuple[str, list[str]]] = {}
-        for r in self._rows("docs", "part == 0", ["file", "file_hash", "doc_id"]):
-            files.setdefault(r["file"], (r["file_hash"], []))[1].append(r["doc_id"])
-        return files
+    def _files(self, names: Sequence[str]) -> dict[str, dict]:
+        """The entries (``{"hash", "docs"}``) of these indexed files, read by key from ``meta``."""
+        if not self.manifest:
+            return {}
+        rows = self._get("meta", [_file_key(n) for n in dict.fromkeys(names)], ["key", "value"])
+        return {r["key"].removeprefix("file:"): r["value"] for r in rows}
 
-    def file_hashes(self) -> dict[str, str]:
-        return {file: file_hash for file, (file_hash, _) in self._files().items()}
+    def file_hashes(self, names: Sequence[str] | None = None) -> dict[str, str]:
+        if names is not None:
+            return {name: entry["hash"] for name, entry in self._files(names).items()}
+        rows = self._rows("meta", 'key like "file:%"', ["key", "value"])
+        return {r["key"].removeprefix("file:"): r["value"]["hash"] for r in rows}
 
     def docs_of(self, name: str) -> list[str]:
-        if not self.manifest:
-            return []
-        rows = self._client.query(
-            self._name("docs"),
-            filter=f"part == 0 and (file == {json.dumps(name)} or doc_id == {json.dumps(name)})",
-            output_fields=["doc_id", "file"],
-        )
-        in_file = sorted(r["doc_id"] for r in rows if r["file"] == name)
-        return in_file or [r["doc_id"] for r in rows]
+        entry = self._files([name]).get(name)
+        if entry is not None:
+            return list(entry["docs"])
+        return [name] if self._heads([name]) else []
 
     def documents(self) -> list[DocInfo]:
         rows = sorted(
@@ -453,12 +456,12 @@ class MilvusStore:
         with self._write_lock:
             if not self.manifest:
                 self._create(model, dim, chunking)
-            files = self._files()
+            files = self._files([u.file for u in updates])
             stale = set(removed_docs)
             for update in updates:
-                stale.update(files.get(update.file, ("", []))[1])
+                stale.update(files.get(update.file, {}).get("docs", []))
             frequencies = Counter(self._frequencies)
-            removed_dates, removed_chunks, removed_terms = self._delete(sorted(stale), frequencies)
+            removed_dates, removed_chunks, removed_terms, touched = self._delete(sorted(stale), frequencies)
             vocabulary = set(self.vocabulary)
             for update in updates:
                 for article in update.articles:
@@ -472,11 +475,12 @@ class MilvusStore:
             n_chunks = self._n_chunks - removed_chunks + sum(len(a) for a in tokens)
             self._insert(updates, tokens, n_terms / max(n_chunks, 1), frequencies, duplicate_threshold)
             self._write_terms(frequencies, vocabulary)
+            self._write_files(updates, stale, touched)
             newest = self._newest_date(removed_dates, updates)
             self.manifest = {**self.manifest, "newest_date": newest, "n_terms": n_terms}
             self._client.upsert(self._name("meta"), [{"key": "manifest", "value": self.manifest, "v": _UNUSED_VECTOR}])
-            self._n_chunks = self._count("chunks")
-            self.__dict__.pop("_terms", None)
+            self._n_chunks = n_chunks
+            self.__dict__["_terms"] = ({t: n for t, n in frequencies.items() if n > 0}, vocabulary)
         return self
 
     def _create(self, model: str, dim: int, chunking: tuple[int, int]) -> None:
@@ -528,7 +532,6 @@ class MilvusStore:
                 ("part", DataType.INT64, {}),
                 ("body", DataType.VARCHAR, text),
                 ("file", DataType.VARCHAR, key),
-                ("file_hash", DataType.VARCHAR, {"max_length": 128}),
                 ("title", DataType.VARCHAR, text),
                 ("date", DataType.VARCHAR, {"max_length": 64}),
                 ("source", DataType.VARCHAR, key),
@@ -567,7 +570,7 @@ class MilvusStore:
         )
         collection(
             "meta",
-            [("key", DataType.VARCHAR, {"is_primary": True, "max_length": 64}), ("value", DataType.JSON, {}), unused],
+            [("key", DataType.VARCHAR, {"is_primary": True, "max_length": 2100}), ("value", DataType.JSON, {}), unused],
             {"v": stored},
         )
         self.manifest = {
@@ -580,10 +583,10 @@ class MilvusStore:
         }
         c.upsert(self._name("meta"), [{"key": "manifest", "value": self.manifest, "v": _UNUSED_VECTOR}])
 
-    def _delete(self, doc_ids: Sequence[str], frequencies: Counter[str]) -> tuple[set[str], int, int]:
+    def _delete(self, doc_ids: Sequence[str], frequencies: Counter[str]) -> tuple[set[str], int, int, set[str]]:
         """Delete articles: their chunks (counting their terms out) and sentences first, their docs rows
-        last. Returns the dates of the deleted articles, and how many chunks and terms went."""
-        heads = self._heads(doc_ids, ["date"])
+        last. Returns the dates of the deleted articles, how many chunks and terms went, and their files."""
+        heads = self._heads(doc_ids, ["date", "file"])
         chunk_ids = [_chunk_id(h, seq) for h in heads.values() for seq in range(h["n_chunks"])]
         n_terms = 0
         for r in self._get("chunks", chunk_ids, ["lexical"]):
@@ -598,7 +601,7 @@ class MilvusStore:
         for collection, ids in doomed:
             for i in range(0, len(ids), _FLUSH_ROWS):
                 self._client.delete(self._name(collection), ids=list(ids[i : i + _FLUSH_ROWS]))
-        return {h["date"] for h in heads.values()}, len(chunk_ids), n_terms
+        return {h["date"] for h in heads.values()}, len(chunk_ids), n_terms, {h["file"] for h in heads.values()}
 
     def _insert(
         self,
@@ -663,7 +666,6 @@ class MilvusStore:
                         "part": n,
                         "body": body[j : j + _BODY_CHARS],
                         "file": update.file,
-                        "file_hash": update.file_hash,
                         "title": article.title,
                         "date": article.date or "",
                         "source": article.source or "",
@@ -719,6 +721,18 @@ class MilvusStore:
                 best, best_group = score, group
         return best_group
 
+    def _write_files(self, updates: Sequence[FileUpdate], removed: set[str], touched: set[str]) -> None:
+        """Last step of a write: each written file's entry, and the entries of files that lost articles."""
+        entries = {u.file: {"hash": u.file_hash, "docs": [a.doc_id for a in u.articles]} for u in updates}
+        for name, entry in self._files(sorted(touched - set(entries))).items():
+            entries[name] = {**entry, "docs": [d for d in entry["docs"] if d not in removed]}
+        gone = [_file_key(name) for name, entry in entries.items() if not entry["docs"]]
+        rows = [{"key": _file_key(n), "value": e, "v": _UNUSED_VECTOR} for n, e in entries.items() if e["docs"]]
+        for i in range(0, len(rows), _FLUSH_ROWS):
+            self._client.upsert(self._name("meta"), rows[i : i + _FLUSH_ROWS])
+        if gone:
+            self._client.delete(self._name("meta"), ids=gone)
+
     def _write_terms(self, frequencies: Counter[str], vocabulary: set[str]) -> None:
         """Store the changed chunk frequencies and the new word stems (word stems stay once known)."""
         old, old_words = self._terms
@@ -735,12 +749,13 @@ class MilvusStore:
             self._client.delete(self._name("terms"), ids=gone[i : i + _BATCH])
 
     def _newest_date(self, removed_dates: set[str], updates: Sequence[FileUpdate]) -> str:
-        """The newest article date after this write (a full scan only when an article of that date went)."""
+        """The newest article date after this write: a full scan only when the newest article went and
+        nothing written now is as new (a corrected top story keeps it cheap)."""
         newest = self.manifest.get("newest_date", "")
-        if newest and newest in removed_dates:
+        written = max((a.date for u in updates for a in u.articles if a.date), default="")
+        if newest and newest in removed_dates and written < newest:
             newest = max((r["date"] for r in self._rows("docs", "part == 0", ["date"])), default="")
-        dates = [a.date for u in updates for a in u.articles if a.date]
-        return max([newest, *dates])
+        return max(newest, written)
 
     def close(self) -> None:
         """Nothing to release per store: the process's client stays open for the next store on this engine."""

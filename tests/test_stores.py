@@ -58,6 +58,7 @@ def test_add_update_remove_round_trip(opener: Opener) -> None:
     reopened = opener()
     assert [d.doc_id for d in reopened.documents()] == ["a.txt", "b.txt"]
     assert reopened.file_hashes() == {"a.txt": "hash-a.txt-1", "b.txt": "hash-b.txt-2"}
+    assert reopened.file_hashes(["b.txt", "new.txt"]) == {"b.txt": "hash-b.txt-2"}
     assert reopened.docs_of("b.txt") == ["b.txt"] and reopened.docs_of("missing.txt") == []
     _consistent(reopened)
     hits = reopened.search_lexical("Soldaten", 3)
