@@ -1,38 +1,17 @@
 """The index in Milvus: one engine from an embedded file (Milvus Lite) to a server or cluster.
 
-Five collections under one prefix (``nachrichten_*``):
-
-- ``chunks``: the chunk text and its article's title, date, source and duplicate group, the dense
-  vector, ``lexical``: the chunk's index terms (``rag.lexical.terms``: Snowball stems, compound
-  parts, resolved times), and ``sparse``: their BM25 weights (term frequency, saturated and
-  normalised by length), searched by inner product with the question's terms weighted by their
-  inverse chunk frequency over the whole collection. Milvus's own analyzer and BM25 function are
-  not used: Milvus Lite 3.2 accepts the German stemmer filter without applying it ("Soldaten" does
-  not find "Soldat") and keeps BM25 statistics per segment, so an article written alone in a small
-  segment outranked the rest; one lexicon and one set of statistics keep both stores alike.
-- ``docs``: the article texts (in parts of at most ``_BODY_CHARS`` characters, below Milvus's
-  64 KB string limit) and metadata, with the article's mean chunk vector.
-- ``sentences``: sentence spans and vectors, for answer selection.
-- ``terms``: each index term's chunk frequency (compound splitting and term rarity).
-- ``meta``: the manifest (model, dimension, chunking, format, newest article date).
-
-Milvus needs a vector field in every collection; ``terms`` and ``meta`` carry a constant
-two-dimensional one that nothing searches.
-
-Milvus has no transaction across collections. A write deletes the old rows of an article first and
-writes its ``docs`` rows last, with ids derived from the content, so an interrupted ``rag index``
-is completed by running it again: the files whose ``docs`` rows are missing are indexed anew, and
-rows written twice replace each other.
+The collections are described in ``rag.milvus_schema``. Milvus has no transaction across
+collections. A write deletes the old rows of an article first and writes its ``docs`` rows and
+its file's entry last, with ids derived from the content, so an interrupted ``rag index`` is
+completed by running it again: files without an up-to-date entry are indexed anew, and rows
+written twice replace each other.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import logging
 import math
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -43,144 +22,33 @@ from typing import Any
 import numpy as np
 
 from rag.lexical import terms, word_stems
+from rag.milvus_schema import (
+    BATCH,
+    BODY_CHARS,
+    COLLECTIONS,
+    DENSE_SEARCH,
+    FLUSH_ROWS,
+    LAYOUT,
+    UNUSED_VECTOR,
+    Engine,
+    bm25_weights,
+    chunk_id,
+    create_collections,
+    doc_key,
+    engine,
+    expression,
+    file_key,
+    periods_of,
+    row_id,
+    sentence_id,
+    term_id,
+    token_of,
+)
 from rag.store import ArticleSentences, DocInfo, FileUpdate, StoredChunk, StoreError, alignment
 from rag.types import Article, Chunk, Filters
 
 FORMAT_VERSION = 1
 PREFIX = "nachrichten"
-_BODY_CHARS = 15_000  # at most 4 bytes a character: under the 65,535-byte VARCHAR limit
-_MAX_STRING = 65_535
-_UNUSED_VECTOR = [0.0, 0.0]
-_BATCH = 500
-_K1, _B = 1.2, 0.75
-_HNSW = {"M": 16, "efConstruction": 200}
-_DENSE_SEARCH = {"metric_type": "IP", "params": {"ef": 256}}
-"""HNSW with a wide search beam: at ef 64 (Milvus Lite's default) one seed question of 17 lost its
-article among 10,000 synthetic chunks."""
-_FLUSH_ROWS = 2000
-_COLLECTIONS = ("chunks", "docs", "sentences", "terms", "meta")
-_LAYOUT = ("content_hash", "n_chunks", "n_sentences", "n_parts")
-"""Fields of an article's first ``docs`` row from which the ids of all its rows follow."""
-_CLIENTS: dict[str, _Engine] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
-class _Engine:
-    """A ``MilvusClient`` whose errors arrive as ``StoreError`` naming the engine (its own log lines,
-    which repeat them, are silenced)."""
-
-    def __init__(self, uri: str, token: str) -> None:
-        try:
-            from pymilvus import MilvusClient
-        except ImportError as exc:
-            raise StoreError("the Milvus store needs pymilvus: pip install 'nachrichten-rag[milvus]'") from exc
-
-        for logger in ("pymilvus", "milvus_lite"):
-            logging.getLogger(logger).setLevel(logging.CRITICAL)
-        logging.getLogger("grpc._server").setLevel(
-            logging.CRITICAL
-        )  # Milvus Lite's paging asks for a timestamp it lacks
-        if "://" not in uri:
-            Path(uri).parent.mkdir(parents=True, exist_ok=True)
-        self.uri = uri
-        try:
-            self._client = self._guarded(MilvusClient)(uri=uri, token=token)
-        except StoreError as exc:
-            if "://" in uri:
-                raise
-            raise StoreError(
-                f"{exc}. Milvus Lite opens {uri} from one process at a time: stop the other process using "
-                "it (e.g. `rag serve`; add files through its upload instead), or use a Milvus server."
-            ) from exc
-
-    def __getattr__(self, name: str) -> Any:
-        return self._guarded(getattr(self._client, name))
-
-    def _guarded(self, call: Any) -> Any:
-        from pymilvus.exceptions import MilvusException
-
-        @functools.wraps(call)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return call(*args, **kwargs)
-            except MilvusException as exc:
-                raise StoreError(f"Milvus at {self.uri}: {exc.message}") from exc
-
-        return guarded
-
-
-def _client(uri: str, token: str) -> _Engine:
-    """One client per engine and process (Milvus Lite runs one embedded engine per file)."""
-    with _CLIENTS_LOCK:
-        if uri not in _CLIENTS:
-            _CLIENTS[uri] = _Engine(uri, token)
-        return _CLIENTS[uri]
-
-
-def _token(term: str) -> str:
-    """An index term as one token of Milvus's standard tokenizer (which splits at hyphens, not at '_')."""
-    return re.sub(r"\W", "_", term)
-
-
-def _expression(filters: Filters | None) -> str:
-    """A Milvus filter expression admitting what ``filters`` admit (dates are ISO prefixes: a date
-    starting with ``date_to`` sorts below ``date_to + "~"``)."""
-    if not filters:
-        return ""
-    parts = []
-    if filters.date_from or filters.date_to:
-        parts.append('date != ""')
-    if filters.date_from:
-        parts.append(f"date >= {json.dumps(filters.date_from, ensure_ascii=False)}")
-    if filters.date_to:
-        parts.append(f"date < {json.dumps(filters.date_to + '~', ensure_ascii=False)}")
-    if filters.sources:
-        parts.append(f"source in {json.dumps(list(filters.sources), ensure_ascii=False)}")
-    if filters.period:
-        parts.append(f"array_contains(periods, {json.dumps(filters.period, ensure_ascii=False)})")
-    return " and ".join(parts)
-
-
-def _periods(date: str | None, times: Sequence[str]) -> list[str]:
-    """The year, month and day prefixes of the article date and the chunk's resolved times: a
-    ``period`` filter admits the chunk when one of them equals it."""
-    values = [v for v in (date, *times) if v]
-    return sorted({v[:n] for v in values for n in (4, 7, 10) if len(v) >= n})
-
-
-def _file_key(name: str) -> str:
-    return f"file:{name}"
-
-
-def _term_id(term: str) -> int:
-    """A term's dimension in the sparse vectors (31 bits of its hash)."""
-    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=4).digest(), "big") & 0x7FFFFFFF
-
-
-def _bm25_weights(tokens: Sequence[str], avgdl: float) -> dict[int, float]:
-    """A chunk's BM25 term weights (k1 1.2, b 0.75, as the local index): the question side supplies the idf."""
-    counts = Counter(tokens)
-    norm = _K1 * (1 - _B + _B * len(tokens) / max(avgdl, 1.0))
-    weights = {_term_id(t): tf * (_K1 + 1) / (tf + norm) for t, tf in counts.items()}
-    return weights or {_term_id(""): 1e-9}  # Milvus refuses an empty sparse vector
-
-
-def _doc_key(doc_id: str, part: int) -> str:
-    return f"{doc_id}\x1f{part}"
-
-
-def _chunk_id(head: dict, seq: int) -> int:
-    return _id(head["doc_id"], head["content_hash"], seq)
-
-
-def _sentence_id(head: dict, k: int) -> int:
-    return _id(head["doc_id"], head["content_hash"], "sentence", k)
-
-
-def _id(*parts: object) -> int:
-    """A 63-bit row id derived from the row's content: writing the same row twice replaces it."""
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
 
 
 @dataclass
@@ -199,13 +67,13 @@ class _Pending:
 class MilvusStore:
     """The index in Milvus collections; ``commit`` writes in place and returns this store."""
 
-    def __init__(self, root: Path, client: _Engine, uri: str, prefix: str) -> None:
+    def __init__(self, root: Path, client: Engine, uri: str, prefix: str) -> None:
         self.root = root
         self.uri = uri
         self._client = client
         self._prefix = prefix
         self._write_lock = threading.Lock()
-        for collection in _COLLECTIONS:
+        for collection in COLLECTIONS:
             if client.has_collection(self._name(collection)):
                 client.load_collection(self._name(collection))
         self.manifest: dict = self._meta("manifest") or {}
@@ -213,7 +81,7 @@ class MilvusStore:
 
     @classmethod
     def open(cls, root: Path, uri: str, token: str = "", prefix: str = PREFIX) -> MilvusStore:
-        store = cls(root, _client(uri, token), uri, prefix)
+        store = cls(root, engine(uri, token), uri, prefix)
         if store.manifest and store.manifest.get("format") != FORMAT_VERSION:
             raise StoreError(f"{uri}: Milvus index format {store.manifest.get('format')} is not {FORMAT_VERSION}")
         return store
@@ -264,8 +132,8 @@ class MilvusStore:
     def _get(self, collection: str, ids: Sequence[int | str], fields: list[str]) -> list[dict]:
         """Rows by primary key (the fast path on every Milvus), in batches."""
         out: list[dict] = []
-        for i in range(0, len(ids), _BATCH):
-            out.extend(self._client.get(self._name(collection), ids=list(ids[i : i + _BATCH]), output_fields=fields))
+        for i in range(0, len(ids), BATCH):
+            out.extend(self._client.get(self._name(collection), ids=list(ids[i : i + BATCH]), output_fields=fields))
         return out
 
     def _heads(self, doc_ids: Sequence[str], fields: Sequence[str] = ()) -> dict[str, dict]:
@@ -273,7 +141,7 @@ class MilvusStore:
         if not self.manifest:
             return {}
         wanted = list(dict.fromkeys(doc_ids))
-        rows = self._get("docs", [_doc_key(d, 0) for d in wanted], ["doc_id", *_LAYOUT, *fields])
+        rows = self._get("docs", [doc_key(d, 0) for d in wanted], ["doc_id", *LAYOUT, *fields])
         return {r["doc_id"]: r for r in rows}
 
     @property
@@ -300,7 +168,7 @@ class MilvusStore:
         return self._terms[1]
 
     def idf(self, term: str) -> float:
-        df = self._frequencies.get(_token(term))
+        df = self._frequencies.get(token_of(term))
         if df is None or not self._n_chunks:
             return 1.0
         return float(np.log((self._n_chunks + 1) / (df + 1)) / np.log(self._n_chunks + 1))
@@ -309,7 +177,7 @@ class MilvusStore:
         """The entries (``{"hash", "docs"}``) of these indexed files, read by key from ``meta``."""
         if not self.manifest:
             return {}
-        rows = self._get("meta", [_file_key(n) for n in dict.fromkeys(names)], ["key", "value"])
+        rows = self._get("meta", [file_key(n) for n in dict.fromkeys(names)], ["key", "value"])
         return {r["key"].removeprefix("file:"): r["value"] for r in rows}
 
     def file_hashes(self, names: Sequence[str] | None = None) -> dict[str, str]:
@@ -377,8 +245,8 @@ class MilvusStore:
             "source",
             "dup_group",
         ]
-        for i in range(0, len(ids), _BATCH):
-            part = [int(x) for x in ids[i : i + _BATCH]]
+        for i in range(0, len(ids), BATCH):
+            part = [int(x) for x in ids[i : i + BATCH]]
             for r in self._client.get(self._name("chunks"), ids=part, output_fields=fields):
                 chunk = Chunk(r["doc_id"], r["seq"], r["text"], r["start"], r["end"], r["n_tokens"], tuple(r["times"]))
                 out[int(r["id"])] = StoredChunk(
@@ -388,7 +256,7 @@ class MilvusStore:
 
     def sentences(self, doc_ids: Sequence[str]) -> dict[str, ArticleSentences]:
         heads = self._heads(doc_ids)
-        ids = [_sentence_id(h, k) for h in heads.values() for k in range(h["n_sentences"])]
+        ids = [sentence_id(h, k) for h in heads.values() for k in range(h["n_sentences"])]
         found: dict[str, list[tuple[int, int, list[float]]]] = {}
         for r in self._get("sentences", ids, ["doc_id", "start", "end", "vector"]):
             found.setdefault(r["doc_id"], []).append((r["start"], r["end"], r["vector"]))
@@ -401,7 +269,7 @@ class MilvusStore:
 
     def bodies(self, doc_ids: Sequence[str]) -> dict[str, str]:
         heads = self._heads(doc_ids)
-        keys = [_doc_key(d, n) for d, h in heads.items() for n in range(h["n_parts"])]
+        keys = [doc_key(d, n) for d, h in heads.items() for n in range(h["n_parts"])]
         parts: dict[str, list[tuple[int, str]]] = {}
         for r in self._get("docs", keys, ["doc_id", "part", "body"]):
             parts.setdefault(r["doc_id"], []).append((r["part"], r["body"]))
@@ -418,24 +286,24 @@ class MilvusStore:
             data=[np.asarray(query, dtype=np.float32).tolist()],
             anns_field="dense",
             limit=k,
-            filter=_expression(filters),
+            filter=expression(filters),
             output_fields=["id"],
-            search_params=_DENSE_SEARCH,
+            search_params=DENSE_SEARCH,
         )
         return [(int(h["id"]), float(h["distance"])) for h in hits[0]]
 
     def search_lexical(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
         frequencies, n = self._frequencies, self._n_chunks
-        known = [t for t in dict.fromkeys(_token(t) for t in terms(query, self.vocabulary)) if t in frequencies]
+        known = [t for t in dict.fromkeys(token_of(t) for t in terms(query, self.vocabulary)) if t in frequencies]
         if not known or not n:
             return []
-        weights = {_term_id(t): math.log(1 + (n - frequencies[t] + 0.5) / (frequencies[t] + 0.5)) for t in known}
+        weights = {term_id(t): math.log(1 + (n - frequencies[t] + 0.5) / (frequencies[t] + 0.5)) for t in known}
         hits = self._client.search(
             self._name("chunks"),
             data=[weights],
             anns_field="sparse",
             limit=k,
-            filter=_expression(filters),
+            filter=expression(filters),
             output_fields=["id"],
             search_params={"metric_type": "IP"},
         )
@@ -467,7 +335,7 @@ class MilvusStore:
                 for article in update.articles:
                     vocabulary.update(word_stems(article.body))
             tokens = [
-                [[_token(t) for t in terms(c.text, vocabulary, c.times)] for c in chunks]
+                [[token_of(t) for t in terms(c.text, vocabulary, c.times)] for c in chunks]
                 for update in updates
                 for chunks in update.chunks
             ]
@@ -478,101 +346,13 @@ class MilvusStore:
             self._write_files(updates, stale, touched)
             newest = self._newest_date(removed_dates, updates)
             self.manifest = {**self.manifest, "newest_date": newest, "n_terms": n_terms}
-            self._client.upsert(self._name("meta"), [{"key": "manifest", "value": self.manifest, "v": _UNUSED_VECTOR}])
+            self._client.upsert(self._name("meta"), [{"key": "manifest", "value": self.manifest, "v": UNUSED_VECTOR}])
             self._n_chunks = n_chunks
             self.__dict__["_terms"] = ({t: n for t, n in frequencies.items() if n > 0}, vocabulary)
         return self
 
     def _create(self, model: str, dim: int, chunking: tuple[int, int]) -> None:
-        from pymilvus import DataType
-
-        c = self._client
-
-        def collection(name: str, fields: list[tuple], vectors: dict[str, tuple[str, str, dict]]) -> None:
-            schema = c.create_schema()
-            for field_name, kind, options in fields:
-                schema.add_field(field_name, kind, **options)
-            index = c.prepare_index_params()
-            for field_name, (index_type, metric, params) in vectors.items():
-                index.add_index(field_name, index_type=index_type, metric_type=metric, params=params)
-            c.create_collection(self._name(name), schema=schema, index_params=index, consistency_level="Strong")
-
-        text = {"max_length": _MAX_STRING}
-        key = {"max_length": 2048}
-        unused = ("v", DataType.FLOAT_VECTOR, {"dim": len(_UNUSED_VECTOR)})
-        dense: tuple[str, str, dict] = ("HNSW", "IP", _HNSW)
-        stored: tuple[str, str, dict] = ("FLAT", "IP", {})  # read by key, never searched: no graph to hold
-        collection(
-            "chunks",
-            [
-                ("id", DataType.INT64, {"is_primary": True}),
-                ("doc_id", DataType.VARCHAR, key),
-                ("seq", DataType.INT64, {}),
-                ("start", DataType.INT64, {}),
-                ("end", DataType.INT64, {}),
-                ("n_tokens", DataType.INT64, {}),
-                ("text", DataType.VARCHAR, text),
-                ("times", DataType.JSON, {}),
-                ("title", DataType.VARCHAR, text),
-                ("date", DataType.VARCHAR, {"max_length": 64}),
-                ("source", DataType.VARCHAR, key),
-                ("dup_group", DataType.VARCHAR, key),
-                ("periods", DataType.ARRAY, {"element_type": DataType.VARCHAR, "max_capacity": 4096, "max_length": 16}),
-                ("lexical", DataType.VARCHAR, text),
-                ("sparse", DataType.SPARSE_FLOAT_VECTOR, {}),
-                ("dense", DataType.FLOAT_VECTOR, {"dim": dim}),
-            ],
-            {"dense": dense, "sparse": ("SPARSE_INVERTED_INDEX", "IP", {})},
-        )
-        collection(
-            "docs",
-            [
-                ("key", DataType.VARCHAR, {"is_primary": True, "max_length": 2100}),
-                ("doc_id", DataType.VARCHAR, key),
-                ("part", DataType.INT64, {}),
-                ("body", DataType.VARCHAR, text),
-                ("file", DataType.VARCHAR, key),
-                ("title", DataType.VARCHAR, text),
-                ("date", DataType.VARCHAR, {"max_length": 64}),
-                ("source", DataType.VARCHAR, key),
-                ("url", DataType.VARCHAR, key),
-                ("path", DataType.VARCHAR, key),
-                ("extra", DataType.JSON, {}),
-                ("content_hash", DataType.VARCHAR, {"max_length": 128}),
-                ("dup_group", DataType.VARCHAR, key),
-                ("n_chunks", DataType.INT64, {}),
-                ("n_sentences", DataType.INT64, {}),
-                ("n_parts", DataType.INT64, {}),
-                ("vector", DataType.FLOAT_VECTOR, {"dim": dim}),
-            ],
-            {"vector": stored},
-        )
-        collection(
-            "sentences",
-            [
-                ("id", DataType.INT64, {"is_primary": True}),
-                ("doc_id", DataType.VARCHAR, key),
-                ("start", DataType.INT64, {}),
-                ("end", DataType.INT64, {}),
-                ("vector", DataType.FLOAT_VECTOR, {"dim": dim}),
-            ],
-            {"vector": stored},
-        )
-        collection(
-            "terms",
-            [
-                ("term", DataType.VARCHAR, {"is_primary": True, "max_length": 1024}),
-                ("df", DataType.INT64, {}),
-                ("word", DataType.BOOL, {}),
-                unused,
-            ],
-            {"v": stored},
-        )
-        collection(
-            "meta",
-            [("key", DataType.VARCHAR, {"is_primary": True, "max_length": 2100}), ("value", DataType.JSON, {}), unused],
-            {"v": stored},
-        )
+        create_collections(self._client, self._prefix, dim)
         self.manifest = {
             "format": FORMAT_VERSION,
             "model": model,
@@ -581,13 +361,13 @@ class MilvusStore:
             "lexical": "rag.lexical.terms",
             "vector_index": "hnsw",
         }
-        c.upsert(self._name("meta"), [{"key": "manifest", "value": self.manifest, "v": _UNUSED_VECTOR}])
+        self._client.upsert(self._name("meta"), [{"key": "manifest", "value": self.manifest, "v": UNUSED_VECTOR}])
 
     def _delete(self, doc_ids: Sequence[str], frequencies: Counter[str]) -> tuple[set[str], int, int, set[str]]:
         """Delete articles: their chunks (counting their terms out) and sentences first, their docs rows
         last. Returns the dates of the deleted articles, how many chunks and terms went, and their files."""
         heads = self._heads(doc_ids, ["date", "file"])
-        chunk_ids = [_chunk_id(h, seq) for h in heads.values() for seq in range(h["n_chunks"])]
+        chunk_ids = [chunk_id(h, seq) for h in heads.values() for seq in range(h["n_chunks"])]
         n_terms = 0
         for r in self._get("chunks", chunk_ids, ["lexical"]):
             lexical = r["lexical"].split()
@@ -595,12 +375,12 @@ class MilvusStore:
             n_terms += len(lexical)
         doomed: list[tuple[str, Sequence[int | str]]] = [
             ("chunks", chunk_ids),
-            ("sentences", [_sentence_id(h, k) for h in heads.values() for k in range(h["n_sentences"])]),
-            ("docs", [_doc_key(d, n) for d, h in heads.items() for n in range(h["n_parts"])]),
+            ("sentences", [sentence_id(h, k) for h in heads.values() for k in range(h["n_sentences"])]),
+            ("docs", [doc_key(d, n) for d, h in heads.items() for n in range(h["n_parts"])]),
         ]
         for collection, ids in doomed:
-            for i in range(0, len(ids), _FLUSH_ROWS):
-                self._client.delete(self._name(collection), ids=list(ids[i : i + _FLUSH_ROWS]))
+            for i in range(0, len(ids), FLUSH_ROWS):
+                self._client.delete(self._name(collection), ids=list(ids[i : i + FLUSH_ROWS]))
         return {h["date"] for h in heads.values()}, len(chunk_ids), n_terms, {h["file"] for h in heads.values()}
 
     def _insert(
@@ -611,7 +391,7 @@ class MilvusStore:
         frequencies: Counter[str],
         duplicate_threshold: float,
     ) -> None:
-        """Write the articles in batches of about ``_FLUSH_ROWS`` chunks: chunks and sentences, then docs.
+        """Write the articles in batches of about ``FLUSH_ROWS`` chunks: chunks and sentences, then docs.
         ``tokens`` holds each article's chunks' index terms, in order."""
         pending = _Pending()
         articles = iter(tokens)
@@ -626,7 +406,7 @@ class MilvusStore:
                     frequencies.update(set(lexical))
                     pending.chunks.append(
                         {
-                            "id": _id(article.doc_id, content_hash, chunk.seq),  # = _chunk_id(head, seq)
+                            "id": row_id(article.doc_id, content_hash, chunk.seq),  # = chunk_id(head, seq)
                             "doc_id": article.doc_id,
                             "seq": chunk.seq,
                             "start": chunk.start,
@@ -638,9 +418,9 @@ class MilvusStore:
                             "date": article.date or "",
                             "source": article.source or "",
                             "dup_group": group,
-                            "periods": _periods(article.date, chunk.times),
+                            "periods": periods_of(article.date, chunk.times),
                             "lexical": " ".join(lexical),
-                            "sparse": _bm25_weights(lexical, avgdl),
+                            "sparse": bm25_weights(lexical, avgdl),
                             "dense": vec.tolist(),
                         }
                     )
@@ -648,7 +428,7 @@ class MilvusStore:
                 for k, ((start, end), vec) in enumerate(zip(sentences.spans, sentences.vectors, strict=True)):
                     pending.sentences.append(
                         {
-                            "id": _id(article.doc_id, content_hash, "sentence", k),
+                            "id": row_id(article.doc_id, content_hash, "sentence", k),
                             "doc_id": article.doc_id,
                             "start": start,
                             "end": end,
@@ -658,13 +438,13 @@ class MilvusStore:
                 mean = vecs.mean(axis=0) if len(vecs) else np.zeros(int(self.manifest["dim"]), np.float32)
                 mean = mean / (np.linalg.norm(mean) or 1.0)
                 body = article.body
-                starts = range(0, max(len(body), 1), _BODY_CHARS)
+                starts = range(0, max(len(body), 1), BODY_CHARS)
                 pending.docs.extend(
                     {
-                        "key": _doc_key(article.doc_id, n),
+                        "key": doc_key(article.doc_id, n),
                         "doc_id": article.doc_id,
                         "part": n,
-                        "body": body[j : j + _BODY_CHARS],
+                        "body": body[j : j + BODY_CHARS],
                         "file": update.file,
                         "title": article.title,
                         "date": article.date or "",
@@ -681,15 +461,15 @@ class MilvusStore:
                     }
                     for n, j in enumerate(starts)
                 )
-                if len(pending.chunks) + len(pending.sentences) // 4 >= _FLUSH_ROWS:
+                if len(pending.chunks) + len(pending.sentences) // 4 >= FLUSH_ROWS:
                     self._flush(pending)
         self._flush(pending)
 
     def _flush(self, pending: _Pending) -> None:
         """Upsert the pending rows and seal them: Milvus Lite searches unsealed rows ten times slower."""
         for collection, rows in (("chunks", pending.chunks), ("sentences", pending.sentences), ("docs", pending.docs)):
-            for i in range(0, len(rows), _FLUSH_ROWS):
-                self._client.upsert(self._name(collection), rows[i : i + _FLUSH_ROWS])
+            for i in range(0, len(rows), FLUSH_ROWS):
+                self._client.upsert(self._name(collection), rows[i : i + FLUSH_ROWS])
             if rows:
                 self._client.flush(self._name(collection))
         self._n_chunks += len(pending.chunks)
@@ -708,10 +488,10 @@ class MilvusStore:
                 anns_field="dense",
                 limit=8,
                 output_fields=["doc_id"],
-                search_params=_DENSE_SEARCH,
+                search_params=DENSE_SEARCH,
             )
             heads = self._heads([h["doc_id"] for per_chunk in hits for h in per_chunk], ["dup_group"])
-            ids = [_chunk_id(h, seq) for h in heads.values() for seq in range(h["n_chunks"])]
+            ids = [chunk_id(h, seq) for h in heads.values() for seq in range(h["n_chunks"])]
             for r in self._get("chunks", ids, ["doc_id", "dense"]):
                 by_doc.setdefault(r["doc_id"], (heads[r["doc_id"]]["dup_group"], []))[1].append(r["dense"])
         candidates_now = [(group, np.asarray(v, np.float32)) for group, v in by_doc.values()]
@@ -726,10 +506,10 @@ class MilvusStore:
         entries = {u.file: {"hash": u.file_hash, "docs": [a.doc_id for a in u.articles]} for u in updates}
         for name, entry in self._files(sorted(touched - set(entries))).items():
             entries[name] = {**entry, "docs": [d for d in entry["docs"] if d not in removed]}
-        gone = [_file_key(name) for name, entry in entries.items() if not entry["docs"]]
-        rows = [{"key": _file_key(n), "value": e, "v": _UNUSED_VECTOR} for n, e in entries.items() if e["docs"]]
-        for i in range(0, len(rows), _FLUSH_ROWS):
-            self._client.upsert(self._name("meta"), rows[i : i + _FLUSH_ROWS])
+        gone = [file_key(name) for name, entry in entries.items() if not entry["docs"]]
+        rows = [{"key": file_key(n), "value": e, "v": UNUSED_VECTOR} for n, e in entries.items() if e["docs"]]
+        for i in range(0, len(rows), FLUSH_ROWS):
+            self._client.upsert(self._name("meta"), rows[i : i + FLUSH_ROWS])
         if gone:
             self._client.delete(self._name("meta"), ids=gone)
 
@@ -737,7 +517,7 @@ class MilvusStore:
         """Store the changed chunk frequencies and the new word stems (word stems stay once known)."""
         old, old_words = self._terms
         changed = [
-            {"term": t, "df": max(frequencies[t], 0), "word": t in vocabulary, "v": _UNUSED_VECTOR}
+            {"term": t, "df": max(frequencies[t], 0), "word": t in vocabulary, "v": UNUSED_VECTOR}
             for t in {*frequencies, *(vocabulary - old_words)}
             if (frequencies[t] > 0 or t in vocabulary)
             and (old.get(t, 0) != max(frequencies[t], 0) or (t in vocabulary) != (t in old_words))
@@ -745,8 +525,8 @@ class MilvusStore:
         gone = [t for t, n in frequencies.items() if n <= 0 and t in old and t not in vocabulary]
         for i in range(0, len(changed), 5000):
             self._client.upsert(self._name("terms"), changed[i : i + 5000])
-        for i in range(0, len(gone), _BATCH):
-            self._client.delete(self._name("terms"), ids=gone[i : i + _BATCH])
+        for i in range(0, len(gone), BATCH):
+            self._client.delete(self._name("terms"), ids=gone[i : i + BATCH])
 
     def _newest_date(self, removed_dates: set[str], updates: Sequence[FileUpdate]) -> str:
         """The newest article date after this write: a full scan only when the newest article went and

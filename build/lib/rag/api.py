@@ -56,7 +56,11 @@ class RAG:
         store = open_store(settings, Path(index) if index is not None else None)
         store.check_model(settings.embedding_model, settings.chunk_tokens, settings.chunk_overlap_tokens)
         return cls(
-            store, get_embedder(settings.embedding_model, settings.model_cache_dir, settings.query_engine), settings
+            store,
+            get_embedder(
+                settings.embedding_model, settings.model_cache_dir, settings.query_engine, settings.embedding_precision
+            ),
+            settings,
         )
 
     @classmethod

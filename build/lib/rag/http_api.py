@@ -63,6 +63,7 @@ class FiltersIn(BaseModel):
     date_from: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
     date_to: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
     sources: list[str] = Field(default_factory=list, max_length=50)
+    period: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 class AskIn(BaseModel):
@@ -233,7 +234,7 @@ def api_app(rag: RAG, settings: Settings) -> FastAPI:
         """The answer with numbered citations; ``stream``: Server-Sent Events, the last one complete."""
         history: list[Turn] = [{"role": t.role, "content": t.content} for t in body.history]
         f = body.filters
-        filters = Filters(f.date_from, f.date_to, tuple(f.sources)) if f else None
+        filters = Filters(f.date_from, f.date_to, tuple(f.sources), f.period) if f else None
         if not body.stream:
             return answer_json(final(body.question, history, body.top_k, filters))
         answers = answer(body.question, history, body.top_k, filters)

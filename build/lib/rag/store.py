@@ -102,7 +102,9 @@ class IndexStore(Protocol):
     def check_model(self, model: str, chunk_tokens: int, overlap: int) -> None:
         """Raise ``StoreError`` when the index was built with another embedding model or chunking."""
 
-    def file_hashes(self) -> dict[str, str]: ...
+    def file_hashes(self, names: Sequence[str] | None = None) -> dict[str, str]:
+        """Content hash of each indexed file among ``names`` (all files when None)."""
+        ...
 
     def docs_of(self, name: str) -> list[str]:
         """Doc ids for a file name or a doc id; [] when neither is in the index."""

@@ -74,13 +74,19 @@ class Passage:
 
 @dataclass(frozen=True)
 class Filters:
-    """Which articles a question may be answered from: a date range (ISO prefixes, both ends included:
-    ``date_from="2024"``, ``date_to="2025-06"``) and/or these sources. Articles without a date fail a
-    date filter."""
+    """Which passages a question may be answered from: articles dated in a range (ISO prefixes, both
+    ends included: ``date_from="2024"``, ``date_to="2025-06"``), from these sources, and passages
+    about ``period`` (an ISO year, month or day: the article's date or a time the passage names,
+    resolved against that date, falls in it: „im vergangenen Jahr“ in an April 2025 article is in
+    ``"2024"``). Articles without a date fail a date filter."""
 
     date_from: str | None = None
     date_to: str | None = None
     sources: tuple[str, ...] = ()
+    period: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.date_from or self.date_to or self.sources or self.period)
 
 
 @dataclass(frozen=True)
