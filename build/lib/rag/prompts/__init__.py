@@ -1,1 +1,0 @@
-"""The LLM prompts, shipped inside the package as ``rag.prompts`` (see pyproject.toml)."""
