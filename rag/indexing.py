@@ -13,6 +13,7 @@ from rag.embedding import Embedder
 from rag.ingest import IngestError, chunk_article, find_files, read_articles, sentence_spans
 from rag.settings import Settings
 from rag.store import ArticleSentences, FileUpdate, IndexStore
+from rag.types import Chunk
 
 
 @dataclass
@@ -82,6 +83,10 @@ def add_files(
             )
             continue
         chunks = [chunk_article(a, settings.chunk_tokens, settings.chunk_overlap_tokens) for a in articles]
+        repetitive = next((problem for a, cs in zip(articles, chunks) if (problem := _repetitive(a.doc_id, cs))), None)
+        if repetitive:
+            report.errors.append(f"{path}: {repetitive}: not indexed (a log or a broken export, not an article)")
+            continue
         hashes = [hashlib.sha256(f"{a.title}\n{a.date}\n{a.body}".encode()).hexdigest() for a in articles]
         updates.append(FileUpdate(path.name, file_hash, articles, chunks, [], hashes))
         (report.updated if path.name in known else report.added).append(path.name)
@@ -109,6 +114,21 @@ def add_files(
     report.n_chunks = store.n_chunks
     report.seconds = time.perf_counter() - started
     return store, report
+
+
+REPETITIVE_MIN_CHUNKS = 50
+"""Articles with at least this many chunks are checked for repeating themselves."""
+
+
+def _repetitive(doc_id: str, chunks: Sequence[Chunk]) -> str | None:
+    """Why an article is degenerate, if it is: most of its chunks say the same (thousands of identical
+    lines would fill the index with copies and cost minutes of embedding)."""
+    if len(chunks) < REPETITIVE_MIN_CHUNKS:
+        return None
+    distinct = len({c.text for c in chunks})
+    if distinct * 2 > len(chunks):
+        return None
+    return f"article {doc_id!r} repeats itself ({len(chunks)} chunks, {distinct} different)"
 
 
 def remove_docs(

