@@ -230,28 +230,13 @@ class MilvusStore:
         )
 
     def chunks(self, ids: Sequence[int]) -> dict[int, StoredChunk]:
+        fields = ["id", "doc_id", "seq", "text", "start", "end", "n_tokens", "times", "title", "date", "source"]
         out: dict[int, StoredChunk] = {}
-        fields = [
-            "id",
-            "doc_id",
-            "seq",
-            "text",
-            "start",
-            "end",
-            "n_tokens",
-            "times",
-            "title",
-            "date",
-            "source",
-            "dup_group",
-        ]
-        for i in range(0, len(ids), BATCH):
-            part = [int(x) for x in ids[i : i + BATCH]]
-            for r in self._client.get(self._name("chunks"), ids=part, output_fields=fields):
-                chunk = Chunk(r["doc_id"], r["seq"], r["text"], r["start"], r["end"], r["n_tokens"], tuple(r["times"]))
-                out[int(r["id"])] = StoredChunk(
-                    int(r["id"]), chunk, r["title"], r["date"] or None, r["source"] or None, r["dup_group"]
-                )
+        for r in self._get("chunks", [int(x) for x in ids], [*fields, "dup_group"]):
+            chunk = Chunk(r["doc_id"], r["seq"], r["text"], r["start"], r["end"], r["n_tokens"], tuple(r["times"]))
+            out[int(r["id"])] = StoredChunk(
+                int(r["id"]), chunk, r["title"], r["date"] or None, r["source"] or None, r["dup_group"]
+            )
         return out
 
     def sentences(self, doc_ids: Sequence[str]) -> dict[str, ArticleSentences]:
