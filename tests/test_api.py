@@ -70,6 +70,7 @@ def test_an_english_question_gets_the_german_answer(rag: RAG) -> None:
         "Wer gewann die Bundestagswahl 2021?",
         "Wie hoch war die Inflation in Deutschland 2024?",  # what it measures is in no article
         "Wie viele Panzer hat Deutschland an die Ukraine geliefert?",
+        "Wann soll die neue Zielvorgabe in Amsterdam vereinbart werden?",  # the articles say: in Den Haag
     ],
 )
 def test_questions_the_articles_cannot_answer_abstain(rag: RAG, question: str) -> None:

@@ -118,7 +118,7 @@ class ExtractiveAnswerer:
             return Draft(abstain_text(passages), None, True, [], scored[0].probability if scored else 0.0)
         best = scored[0]
         c = best.candidate
-        if self._misses_focus(q, c.passage):
+        if self._misses_focus(q, c.passage) or names.other_place(q.text, c.text):
             return Draft(abstain_text(passages), None, True, [], best.probability)
         runner = close_second(best, scored, threshold)
         cited = [best, *([runner] if runner else [])]
