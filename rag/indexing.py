@@ -1,4 +1,4 @@
-"""From files to a new index generation: parse, chunk, embed what changed, commit atomically."""
+"""From files to the index: parse, chunk, embed what changed, commit in batches (each atomic)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import hashlib
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tqdm import tqdm
 
 from rag.embedding import Embedder
 from rag.ingest import IngestError, chunk_article, find_files, read_articles, sentence_spans
@@ -48,7 +51,12 @@ def add_files(
     embedder: Embedder,
     progress: bool = True,
 ) -> tuple[IndexStore, IndexReport]:
-    """Index new and changed files under ``paths``; unchanged files cost one hash each."""
+    """Index new and changed files under ``paths``; unchanged files cost one hash each.
+
+    Files are committed in batches of ``settings.index_batch_files``: a run that is stopped keeps every
+    batch it finished, and running it again continues with the files still missing. The next batch is
+    read and chunked while the current one is embedded.
+    """
     started = time.perf_counter()
     report = IndexReport()
     files: list[Path] = []
@@ -58,26 +66,56 @@ def add_files(
         except IngestError as exc:
             report.errors.append(str(exc))
     known = store.file_hashes([path.name for path in files])
-    updates: list[FileUpdate] = []
+    work: list[tuple[Path, str]] = []
     for path in files:
         try:
-            data = path.read_bytes()
+            file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as exc:
             report.errors.append(f"{path}: cannot read ({exc.strerror})")
             continue
-        file_hash = hashlib.sha256(data).hexdigest()
         if known.get(path.name) == file_hash:
             report.unchanged.append(path.name)
-            continue
+        else:
+            work.append((path, file_hash))
+    size = max(1, settings.index_batch_files)
+    batches = [work[i : i + size] for i in range(0, len(work), size)]
+    bar = tqdm(total=len(work), unit="file", desc="Indexing", disable=not progress or not work, file=sys.stderr)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as reader:
+        ahead = reader.submit(_read, batches[0], known, settings) if batches else None
+        for n in range(len(batches)):
+            assert ahead is not None
+            updates, errors = ahead.result()
+            ahead = reader.submit(_read, batches[n + 1], known, settings) if n + 1 < len(batches) else None
+            report.errors.extend(errors)
+            if updates:
+                _embed(updates, settings, embedder, progress and len(batches) == 1)
+                store = _commit(store, updates, [], settings, embedder)
+            for u in updates:
+                (report.updated if u.file in known else report.added).append(u.file)
+            bar.update(len(batches[n]))
+            bar.set_postfix(chunks=store.n_chunks, refresh=False)
+    bar.close()
+    report.n_chunks = store.n_chunks
+    report.seconds = time.perf_counter() - started
+    return store, report
+
+
+def _read(
+    batch: Sequence[tuple[Path, str]], known: dict[str, str], settings: Settings
+) -> tuple[list[FileUpdate], list[str]]:
+    """Parse and chunk a batch of files: the updates to embed, and one line for each file refused."""
+    updates: list[FileUpdate] = []
+    errors: list[str] = []
+    for path, file_hash in batch:
         try:
             articles = read_articles(path)
         except IngestError as exc:
-            report.errors.append(str(exc))
+            errors.append(str(exc))
             continue
         largest = max(articles, key=lambda a: len(a.body), default=None)
         if largest is not None and len(largest.body.encode()) > settings.max_article_mb * 1024 * 1024:
             size = len(largest.body.encode()) / 1024 / 1024
-            report.errors.append(
+            errors.append(
                 f"{path}: article {largest.doc_id!r} has {size:.1f} MB of text, more than max_article_mb "
                 f"({settings.max_article_mb:g} MB): not indexed (split it, or raise RAG_MAX_ARTICLE_MB)"
             )
@@ -85,35 +123,28 @@ def add_files(
         chunks = [chunk_article(a, settings.chunk_tokens, settings.chunk_overlap_tokens) for a in articles]
         repetitive = next((problem for a, cs in zip(articles, chunks) if (problem := _repetitive(a.doc_id, cs))), None)
         if repetitive:
-            report.errors.append(f"{path}: {repetitive}: not indexed (a log or a broken export, not an article)")
+            errors.append(f"{path}: {repetitive}: not indexed (a log or a broken export, not an article)")
             continue
         hashes = [hashlib.sha256(f"{a.title}\n{a.date}\n{a.body}".encode()).hexdigest() for a in articles]
         updates.append(FileUpdate(path.name, file_hash, articles, chunks, [], hashes))
-        (report.updated if path.name in known else report.added).append(path.name)
-    if updates:
-        spans = [[sentence_spans(a.body, settings.chunk_tokens) for a in u.articles] for u in updates]
-        texts = [embedding_text(a.title, c.text) for u in updates for a, cs in zip(u.articles, u.chunks) for c in cs]
-        sentences = [a.body[s:e] for u, ss in zip(updates, spans) for a, sp in zip(u.articles, ss) for s, e in sp]
-        if progress:
-            print(
-                f"Embedding {len(texts)} chunks and {len(sentences)} sentences from {len(updates)} files …",
-                file=sys.stderr,
-                flush=True,
-            )
-        # one call: sentence-transformers sorts all texts by length, so short sentences batch together
-        vectors = embedder.embed_passages(texts + sentences, settings.embed_batch_size, progress=progress)
-        chunk_vectors, sentence_vectors = vectors[: len(texts)], vectors[len(texts) :]
-        offset = sentence_offset = 0
-        for u, article_spans in zip(updates, spans):
-            for cs, sp in zip(u.chunks, article_spans):
-                u.vectors.append(chunk_vectors[offset : offset + len(cs)])
-                offset += len(cs)
-                u.sentences.append(ArticleSentences(sp, sentence_vectors[sentence_offset : sentence_offset + len(sp)]))
-                sentence_offset += len(sp)
-        store = _commit(store, updates, [], settings, embedder)
-    report.n_chunks = store.n_chunks
-    report.seconds = time.perf_counter() - started
-    return store, report
+    return updates, errors
+
+
+def _embed(updates: Sequence[FileUpdate], settings: Settings, embedder: Embedder, progress: bool) -> None:
+    """Fill in the vectors of the updates' chunks and sentences."""
+    spans = [[sentence_spans(a.body, settings.chunk_tokens) for a in u.articles] for u in updates]
+    texts = [embedding_text(a.title, c.text) for u in updates for a, cs in zip(u.articles, u.chunks) for c in cs]
+    sentences = [a.body[s:e] for u, ss in zip(updates, spans) for a, sp in zip(u.articles, ss) for s, e in sp]
+    # one call: sentence-transformers sorts all texts by length, so short sentences batch together
+    vectors = embedder.embed_passages(texts + sentences, settings.embed_batch_size, progress=progress)
+    chunk_vectors, sentence_vectors = vectors[: len(texts)], vectors[len(texts) :]
+    offset = sentence_offset = 0
+    for u, article_spans in zip(updates, spans):
+        for cs, sp in zip(u.chunks, article_spans):
+            u.vectors.append(chunk_vectors[offset : offset + len(cs)])
+            offset += len(cs)
+            u.sentences.append(ArticleSentences(sp, sentence_vectors[sentence_offset : sentence_offset + len(sp)]))
+            sentence_offset += len(sp)
 
 
 REPETITIVE_MIN_CHUNKS = 50

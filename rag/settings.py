@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     max_article_mb: float = 2.0
     """A file holding an article whose text is larger is refused (a news article is a few KB; a 55 MB
     text file would be 69,000 chunks and an hour of embedding)."""
+    index_batch_files: int = 200
+    """Files embedded and committed together: a stopped ``rag index`` keeps every finished batch."""
     concurrency_limit: int = 4
 
     @classmethod

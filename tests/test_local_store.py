@@ -126,3 +126,25 @@ def test_killing_rag_index_at_any_moment_keeps_a_complete_index(tmp_path: Path) 
     final = subprocess.run([*cmd, str(rest)], capture_output=True, text=True, cwd=tmp_path)
     assert final.returncode == 0, final.stderr
     assert len(Store.open(index).documents()) == 7
+
+
+def test_a_stopped_rag_index_keeps_its_finished_batches_and_a_rerun_continues(tmp_path: Path) -> None:
+    """One file per batch: SIGKILL right after the first batch is committed; the next run adds only the rest."""
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    index = tmp_path / "index"
+    cmd = [sys.executable, "-m", "rag.cli", "index", str(seeds), "--index", str(index)]
+    env = {**os.environ, "RAG_INDEX_BATCH_FILES": "1"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, env=env)
+    deadline = time.monotonic() + 300
+    while not (index / "CURRENT").exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = Store.open(index).file_hashes([f.name for f in seeds.iterdir()])
+    assert 1 <= len(kept) < 5  # the first batch survived, the run did not finish
+    rerun = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{5 - len(kept)} added, 0 updated, {len(kept)} unchanged" in rerun.stdout
+    store = Store.open(index)
+    assert len(store.documents()) == 7
+    _consistent(store)

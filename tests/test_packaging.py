@@ -1,4 +1,4 @@
-"""The built wheel carries what an installed copy needs: prompts, the selector model, type marker."""
+"""The built wheel carries what an installed copy needs (prompts, the selector model, type marker) and answers."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_the_wheel_ships_prompts_selector_and_every_module(wheel: Path) -> None:
     assert modules <= names
 
 
-def test_an_installed_copy_loads_its_own_prompts(wheel: Path, tmp_path: Path) -> None:
+def test_an_installed_copy_loads_its_own_prompts_and_answers_a_seed_question(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
@@ -56,9 +56,12 @@ def test_an_installed_copy_loads_its_own_prompts(wheel: Path, tmp_path: Path) ->
         "LLMAnswerer(settings)\n"
         "print(rag.__file__)\n"
         "print(settings.prompts_dir)\n"
+        f"answer = rag.RAG.build([{str(ROOT / 'seeds')!r}], index='index', progress=False).ask('Wie viel Hilfe wurde 2024 zugesagt?')\n"
+        "print(answer.short_answer.replace(' ', '_'))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    module, prompts = proc.stdout.split()
+    module, prompts, short = proc.stdout.split()
     assert module.startswith(str(target)) and prompts.startswith(str(target))
+    assert "50_Milliarden_Euro" in short
     assert (Path(prompts) / "answer_de.md").read_text() == (ROOT / "prompts" / "answer_de.md").read_text()
