@@ -1,9 +1,10 @@
 # make chat  — set up .venv and start the web chat on seeds/ (http://127.0.0.1:7860)
 # make test  — set up .venv with the test extras (and Chromium) and run lint, types and all tests
+# make test-fast — the unit tier only: no model, engine, server or browser (about 20 s)
 PY := .venv/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: chat test setup setup-test browser
+.PHONY: chat test test-fast setup setup-test browser
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -29,3 +30,6 @@ test: setup-test browser
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy rag
 	$(PY) -m pytest -q -ra
+
+test-fast: setup-test
+	$(PY) -m pytest -q -m "not slow"

@@ -128,6 +128,7 @@ def test_killing_rag_index_at_any_moment_keeps_a_complete_index(tmp_path: Path) 
     assert len(Store.open(index).documents()) == 7
 
 
+@pytest.mark.slow
 def test_a_stopped_rag_index_keeps_its_finished_batches_and_a_rerun_continues(tmp_path: Path) -> None:
     """One file per batch: SIGKILL right after the first batch is committed; the next run adds only the rest."""
     seeds = Path(__file__).resolve().parents[1] / "seeds"

@@ -37,6 +37,7 @@ def test_the_wheel_ships_prompts_selector_and_every_module(wheel: Path) -> None:
     assert modules <= names
 
 
+@pytest.mark.slow
 def test_an_installed_copy_loads_its_own_prompts_and_answers_a_seed_question(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(

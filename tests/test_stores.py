@@ -25,7 +25,7 @@ TEXT_C = "Die Sicherheitsunterstützung für die Ukraine wächst. Der Nato-Gipfe
 Opener = Callable[[], IndexStore]
 
 
-@pytest.fixture(params=["local", "milvus"])
+@pytest.fixture(params=["local", pytest.param("milvus", marks=pytest.mark.slow)])
 def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
     """Opens the same index again each call (a new store object on the same files or engine)."""
     if request.param == "local":
@@ -223,6 +223,7 @@ def test_readers_keep_working_while_a_write_runs(opener: Opener) -> None:
     assert len(opener().documents()) == 7
 
 
+@pytest.mark.slow
 def test_both_stores_rank_lexical_hits_alike(tmp_path: Path) -> None:
     """One lexicon and collection-wide statistics on both stores: the same chunks come back for the same
     terms, also when the articles were written at different times."""
