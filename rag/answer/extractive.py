@@ -29,6 +29,7 @@ from rag.types import Citation, Passage
 ABSTAIN_TEXT = "Dazu finde ich in den Artikeln keine Angaben."
 _NEGATION = re.compile(r"\b(nicht|kein\w*|nie|niemals|weder|not|no|never)\b", re.IGNORECASE)
 _LEXICAL = FEATURES.index("lexical")
+_MEASURED_MISSING = FEATURES.index("measured_missing")
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,9 @@ class ExtractiveAnswerer:
             return Draft(abstain_text(passages), None, True, [], scored[0].probability if scored else 0.0)
         best = scored[0]
         c = best.candidate
-        if self._misses_focus(q, c.passage) or names.other_place(q.text, c.text):
+        # the articles never name what is measured („Inflation“), the place or name the question hinges
+        # on, or the sentence puts its statement in another place
+        if c.features[_MEASURED_MISSING] or self._misses_focus(q, c.passage) or names.other_place(q.text, c.text):
             return Draft(abstain_text(passages), None, True, [], best.probability)
         runner = close_second(best, scored, threshold)
         cited = [best, *([runner] if runner else [])]

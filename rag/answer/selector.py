@@ -22,9 +22,18 @@ import numpy as np
 from rag.answer.features import FEATURES
 
 MODEL_FILE = Path(__file__).with_name("selector.json")
+INPUTS = FEATURES + tuple(f"{name}_vs_others" for name in FEATURES)
+"""What the models read: each feature of a candidate sentence, and the same feature minus its mean over
+all candidates of the question. The second half tells the detail that stands out among the sentences
+of the retrieved articles from the lead that shares the question's words with all of them."""
 LONG_DOCUMENT = 8
 """Retrieved documents with more sentences than this (median) are articles; otherwise passages."""
 KINDS = ("passages", "articles")
+
+
+def model_inputs(features: np.ndarray) -> np.ndarray:
+    """The ``INPUTS`` of one question's candidates (rows) from their ``FEATURES``."""
+    return np.hstack([features, features - features.mean(axis=0)])
 
 
 def document_kind(sentences_per_document: float) -> str:
@@ -44,10 +53,10 @@ class LogisticModel:
     info: dict[str, Any] = field(default_factory=dict)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """P(the sentence answers the question) for each row of ``features``."""
+        """P(the sentence answers the question) for each row of ``features``: all candidates of one question."""
         if len(features) == 0:
             return np.zeros(0, dtype=np.float32)
-        z = ((features - self.mean) / self.scale) @ self.coef + self.intercept
+        z = ((model_inputs(features) - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_json(self) -> dict[str, Any]:
@@ -80,14 +89,14 @@ class Selector:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> Selector:
-        """Read a selector file; it must name exactly the features this code computes, in order."""
+        """Read a selector file; it must name exactly the inputs this code computes, in order."""
         data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data.get("features", ())) != FEATURES or set(data.get("models", {})) != set(KINDS):
+        if tuple(data.get("features", ())) != INPUTS or set(data.get("models", {})) != set(KINDS):
             raise ValueError(f"{path}: trained on other features or models; run `rag train-selector`")
         return cls({kind: LogisticModel.from_json(m) for kind, m in data["models"].items()})
 
     def save(self, path: Path) -> None:
-        data = {"features": list(FEATURES), "models": {kind: m.to_json() for kind, m in self.models.items()}}
+        data = {"features": list(INPUTS), "models": {kind: m.to_json() for kind, m in self.models.items()}}
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
     def for_documents(self, sentences_per_document: float) -> LogisticModel:

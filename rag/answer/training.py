@@ -11,7 +11,8 @@ the model when to abstain; questions written to be unanswerable count the same w
 Data: XQuAD German questions, and the English questions over the German paragraphs, of the even
 articles only (the odd ones are for reporting), plus gold-format question files written for
 training (``training/*.jsonl``, locating their evidence sentences) over their own corpus. The model is
-a logistic regression (scikit-learn) on standardised features; the abstention threshold is chosen
+a logistic regression (scikit-learn) on standardised features, each also taken against its mean over
+the question's candidates (``selector.INPUTS``); the abstention threshold is chosen
 on out-of-fold probabilities (folds by article), so on questions the fold's model did not see.
 """
 
@@ -28,7 +29,7 @@ import numpy as np
 from rag.answer.extractive import RUNNER_UP
 from rag.answer.features import Candidate
 from rag.answer.question import analyse
-from rag.answer.selector import KINDS, MODEL_FILE, LogisticModel, Selector, document_kind
+from rag.answer.selector import KINDS, MODEL_FILE, LogisticModel, Selector, document_kind, model_inputs
 from rag.evaluation.gold import article_id, load_gold
 from rag.evaluation.metrics import contains_fact, normalize
 from rag.evaluation.squad import in_half, load_squad, paragraph_doc_id, squad_rag
@@ -221,7 +222,7 @@ def fit_model(examples: Sequence[Example], c: float = 1.0) -> LogisticModel:
     groups = np.asarray([ex.group for ex in examples])
 
     def train(part: Sequence[int]) -> tuple[np.ndarray, np.ndarray, LogisticRegression]:
-        x = np.vstack([examples[i].features for i in part])
+        x = np.vstack([model_inputs(examples[i].features) for i in part])
         y = np.concatenate([examples[i].labels for i in part])
         x, y = x[y >= 0], y[y >= 0]
         mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
@@ -232,7 +233,7 @@ def fit_model(examples: Sequence[Example], c: float = 1.0) -> LogisticModel:
     for train_idx, test_idx in GroupKFold(n_splits=folds).split(np.zeros(len(examples)), groups=groups):
         mean, scale, model = train(train_idx)
         for i in test_idx:
-            out_of_fold[i] = model.predict_proba((examples[i].features - mean) / scale)[:, 1]
+            out_of_fold[i] = model.predict_proba((model_inputs(examples[i].features) - mean) / scale)[:, 1]
     threshold, figures = choose_threshold(*_question_outcomes(examples, out_of_fold))
     mean, scale, model = train(range(len(examples)))
     kinds: dict[str, int] = {}

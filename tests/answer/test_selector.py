@@ -12,7 +12,7 @@ import pytest
 from rag.answer.extractive import Scored, close_second
 from rag.answer.features import FEATURES, Candidate, candidates
 from rag.answer.question import analyse
-from rag.answer.selector import KINDS, LONG_DOCUMENT, MODEL_FILE, LogisticModel, Selector, document_kind
+from rag.answer.selector import INPUTS, KINDS, LONG_DOCUMENT, MODEL_FILE, LogisticModel, Selector, document_kind
 from rag.answer.training import Example, _question_outcomes, choose_threshold, fit, fit_model
 from rag.store import ArticleSentences
 from rag.types import Passage
@@ -91,7 +91,7 @@ def test_english_questions_get_no_lexical_evidence() -> None:
 def test_the_shipped_selector_matches_the_features_and_was_trained() -> None:
     selector = Selector.load()
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    assert tuple(data["features"]) == FEATURES and set(selector.models) == set(KINDS)
+    assert tuple(data["features"]) == INPUTS and set(selector.models) == set(KINDS)
     for model in selector.models.values():
         assert np.abs(model.coef).sum() > 0 and 0.0 < model.threshold < 1.0
     assert selector.models["passages"].info["questions"]["xquad-de"] > 0
@@ -103,13 +103,14 @@ def test_documents_choose_the_model() -> None:
 
 
 def test_selector_save_load_round_trip(tmp_path: Path) -> None:
-    n = len(FEATURES)
+    n = len(INPUTS)
     coef = np.linspace(-1, 1, n).astype(np.float32)
     model = LogisticModel(np.zeros(n), np.ones(n), coef, 0.5, 0.3)
     Selector({"passages": model, "articles": model}).save(tmp_path / "s.json")
     loaded = Selector.load(tmp_path / "s.json").for_documents(20)
-    x = np.eye(n, dtype=np.float32)
-    expected = 1 / (1 + np.exp(-(coef + 0.5)))
+    x = np.eye(len(FEATURES), dtype=np.float32)
+    inputs = np.hstack([x, x - 1 / len(FEATURES)])  # each feature, and against its mean over the candidates
+    expected = 1 / (1 + np.exp(-(inputs @ coef + 0.5)))
     assert np.allclose(loaded.probabilities(x), expected, atol=1e-5) and loaded.threshold == 0.3
 
 
@@ -137,7 +138,8 @@ def _synthetic(n_questions: int, seed: int) -> list[Example]:
 
 def test_fit_learns_the_signal_and_calibrates_abstention() -> None:
     selector = fit_model(_synthetic(200, 0))
-    assert selector.coef[0] > 1.0  # the informative feature carries the weight
+    n = len(FEATURES)
+    assert selector.coef[0] + selector.coef[n] > 1.0  # the informative feature carries the weight
     test = _synthetic(80, 1)
     best = [selector.probabilities(ex.features).max() for ex in test]
     chosen = [int(np.argmax(selector.probabilities(ex.features))) for ex in test if ex.answerable]
