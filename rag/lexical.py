@@ -74,14 +74,20 @@ def words(text: str) -> list[str]:
     return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
 
 
+@lru_cache(maxsize=1 << 20)
 def stem(word: str) -> str:
+    """Snowball's German stem (cached: a corpus has a few hundred thousand distinct words)."""
     return str(_stemmer().stemWord(word))
+
+
+def _parts(word: str) -> list[str]:
+    return [p for p in re.split(r"[-‑]", word) if p]
 
 
 def word_stems(text: str) -> set[str]:
     """Stems of a text's words and of the parts of its hyphenated words: the vocabulary German
     compounds are split against."""
-    return {stem(p) for w in words(text) for p in re.split(r"[-‑]", w) if p}
+    return {stem(p) for w in words(text) for p in _parts(w)}
 
 
 def split_compound(word: str, vocabulary: set[str]) -> list[str]:
@@ -106,21 +112,26 @@ def split_compound(word: str, vocabulary: set[str]) -> list[str]:
     return head_only
 
 
+def word_terms(word: str, vocabulary: set[str] | None) -> list[str]:
+    """Index terms of one word: its stem, the stems of its hyphenated parts, its compound parts."""
+    parts = _parts(word)
+    out = [stem(word)]
+    if len(parts) > 1:
+        out.extend(stem(p) for p in parts if p not in STOPWORDS)
+    if vocabulary is not None:
+        for p in parts:
+            if len(p) >= 2 * _MIN_PART:
+                out.extend(split_compound(p, vocabulary))
+    return out
+
+
+def _time_terms(times: Iterable[str]) -> list[str]:
+    return [t for value in times for t in dict.fromkeys((value.lower(), value[:4]))]
+
+
 def terms(text: str, vocabulary: set[str] | None = None, times: Iterable[str] = ()) -> list[str]:
     """Index terms of a text: stems, parts of hyphenated and glued compounds, and time values."""
-    out: list[str] = []
-    for w in words(text):
-        parts = [p for p in re.split(r"[-‑]", w) if p]
-        out.append(stem(w))
-        if len(parts) > 1:
-            out.extend(stem(p) for p in parts if p not in STOPWORDS)
-        if vocabulary is not None:
-            for p in parts:
-                if len(p) >= 2 * _MIN_PART:
-                    out.extend(split_compound(p, vocabulary))
-    for value in times:
-        out.extend(dict.fromkeys((value.lower(), value[:4])))
-    return out
+    return [t for w in words(text) for t in word_terms(w, vocabulary)] + _time_terms(times)
 
 
 class LexicalIndex:
@@ -133,8 +144,14 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str], times: Sequence[Sequence[str]], ids: Sequence[int]) -> LexicalIndex:
-        vocabulary = {v for text in texts for v in word_stems(text)}
-        corpus = [terms(t, vocabulary, tm) for t, tm in zip(texts, times, strict=True)]
+        tokens = [words(t) for t in texts]
+        vocabulary = {stem(p) for w in set().union(*tokens) for p in _parts(w)}
+        expanded: dict[str, list[str]] = {}  # each distinct word is split once against this vocabulary
+        corpus = [
+            [t for w in ws for t in (expanded.get(w) or expanded.setdefault(w, word_terms(w, vocabulary)))]
+            + _time_terms(tm)
+            for ws, tm in zip(tokens, times, strict=True)
+        ]
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         if corpus:
             bm25.index(corpus, show_progress=False)

