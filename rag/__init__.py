@@ -14,6 +14,7 @@ __all__ = [
     "Answer",
     "Citation",
     "DocInfo",
+    "FileUpdate",
     "Filters",
     "IndexReport",
     "IngestError",
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from rag.indexing import IndexReport
     from rag.ingest.formats import IngestError
     from rag.settings import Settings
-    from rag.store import DocInfo, StoreError
+    from rag.store import DocInfo, FileUpdate, StoreError
     from rag.types import Answer, Citation, Filters, Passage
 
 _HOMES = {
@@ -44,6 +45,7 @@ _HOMES = {
     "Filters": "rag.types",
     "Passage": "rag.types",
     "DocInfo": "rag.store",
+    "FileUpdate": "rag.store",
     "StoreError": "rag.store",
     "IndexReport": "rag.indexing",
     "IngestError": "rag.ingest.formats",

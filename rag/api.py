@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -17,10 +18,10 @@ from rag.answer.selector import Selector
 from rag.chain import ChainInput, NewsQAChain
 from rag.embedding import Embedder, get_embedder
 from rag.followup import Turn
-from rag.indexing import IndexReport, add_files, remove_docs
+from rag.indexing import IndexReport, add_files, commit, remove_docs
 from rag.retrieval import HybridSearch, NewsRetriever
 from rag.settings import Settings
-from rag.store import DocInfo, IndexStore, open_store
+from rag.store import DocInfo, FileUpdate, IndexStore, open_store
 from rag.types import Answer, Filters, Passage
 
 
@@ -79,6 +80,16 @@ class RAG:
         return rag
 
     @property
+    def store(self) -> IndexStore:
+        """The index as it stands now (a write replaces it; a reader holding it keeps a consistent view)."""
+        return self._store
+
+    @property
+    def embedder(self) -> Embedder:
+        """Embeds passages and questions with this index's model."""
+        return self._embedder
+
+    @property
     def index_dir(self) -> Path:
         return self._store.root
 
@@ -119,6 +130,21 @@ class RAG:
         """Index new and changed files; unreadable files are reported in ``errors``, the rest go in."""
         with self._write_lock:
             self._store, report = add_files(self._store, paths, self.settings, self._embedder, progress)
+        return report
+
+    def add_embedded(self, updates: Sequence[FileUpdate], group_duplicates: bool = True) -> IndexReport:
+        """Write articles whose chunks and sentences the caller embedded already (with ``embedder``):
+        a corpus embedded elsewhere, or a synthetic one for a benchmark. Each update replaces its file;
+        ``group_duplicates=False`` skips looking for retold stories (one vector search per article)."""
+        started = time.perf_counter()
+        with self._write_lock:
+            known = self._store.file_hashes([u.file for u in updates])
+            self._store = commit(self._store, updates, [], self.settings, self._embedder, group_duplicates)
+        report = IndexReport(
+            added=[u.file for u in updates if u.file not in known], updated=[u.file for u in updates if u.file in known]
+        )
+        report.n_chunks = self._store.n_chunks
+        report.seconds = time.perf_counter() - started
         return report
 
     def remove(self, doc_ids: Sequence[str]) -> IndexReport:

@@ -89,7 +89,7 @@ def add_files(
             report.errors.extend(errors)
             if updates:
                 _embed(updates, settings, embedder, progress and len(batches) == 1)
-                store = _commit(store, updates, [], settings, embedder)
+                store = commit(store, updates, [], settings, embedder)
             for u in updates:
                 (report.updated if u.file in known else report.added).append(u.file)
             bar.update(len(batches[n]))
@@ -177,20 +177,27 @@ def remove_docs(
         else:
             report.errors.append(f"{name}: no such document in {store.root}")
     if doomed:
-        store = _commit(store, [], doomed, settings, embedder)
+        store = commit(store, [], doomed, settings, embedder)
     report.n_chunks = store.n_chunks
     report.seconds = time.perf_counter() - started
     return store, report
 
 
-def _commit(
-    store: IndexStore, updates: list[FileUpdate], removed: list[str], settings: Settings, embedder: Embedder
+def commit(
+    store: IndexStore,
+    updates: Sequence[FileUpdate],
+    removed: Sequence[str],
+    settings: Settings,
+    embedder: Embedder,
+    group_duplicates: bool = True,
 ) -> IndexStore:
+    """Write embedded ``updates`` and remove ``removed`` doc ids in one atomic step; the new store.
+    ``group_duplicates=False`` skips looking for retold stories (a nearest-neighbour search per article)."""
     return store.commit(
-        updates,
-        removed,
+        list(updates),
+        list(removed),
         model=embedder.name,
         dim=embedder.dim,
         chunking=(settings.chunk_tokens, settings.chunk_overlap_tokens),
-        duplicate_threshold=settings.duplicate_threshold,
+        duplicate_threshold=settings.duplicate_threshold if group_duplicates else 2.0,  # above 1: never
     )

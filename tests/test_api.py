@@ -240,3 +240,25 @@ def test_a_short_note_among_long_reports_is_answered_from_its_sentence(tmp_path:
     ans = rag.ask("Wie viel kostet die neue Brücke in Linz?")
     assert not ans.abstained and ans.short_answer == "12 Millionen Euro"
     assert ans.citations[0].doc_id == "bruecke.txt"
+
+
+def test_articles_embedded_elsewhere_are_written_with_add_embedded(tmp_path: Path) -> None:
+    from rag import FileUpdate
+    from rag.ingest import chunk_article
+    from rag.types import Article
+
+    rag = RAG.open(tmp_path / "index")
+
+    def update(text: str, file_hash: str) -> FileUpdate:
+        article = Article("extern.txt", "Extern", text, "2025-05")
+        chunks = chunk_article(article, 160, 40)
+        vectors = np.random.default_rng(0).normal(size=(len(chunks), 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return FileUpdate("extern.txt", file_hash, [article], [chunks], [vectors], [file_hash])
+
+    first = rag.add_embedded([update("Die Fähre nach Linz fährt ab Mai stündlich.", "a")])
+    assert first.added == ["extern.txt"] and first.n_chunks == rag.store.n_chunks == 1
+    second = rag.add_embedded([update("Die Fähre nach Linz fährt ab Juni stündlich.", "b")], group_duplicates=False)
+    assert second.updated == ["extern.txt"] and second.n_chunks == 1
+    assert [d.doc_id for d in rag.documents()] == ["extern.txt"]
+    assert "Juni" in rag.retrieve("Ab wann fährt die Fähre nach Linz stündlich?", 1)[0].text

@@ -8,7 +8,7 @@ import sys
 import rag
 
 PUBLIC = {
-    "RAG", "Answer", "Citation", "DocInfo", "Filters", "IndexReport", "IngestError", "LLMError", "Passage",
+    "RAG", "Answer", "Citation", "DocInfo", "FileUpdate", "Filters", "IndexReport", "IngestError", "LLMError", "Passage",
     "RagError", "Settings", "StoreError", "Turn",
 }  # fmt: skip
 
