@@ -1,6 +1,6 @@
 """Start the web chat on the bundled seeds/ corpus: ``python app.py`` (same as ``rag serve``)."""
 
-from rag.server import serve
+from rag.app.server import serve
 from rag.settings import Settings
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def bench_embedding(passages: list[str]) -> dict:
 def bench_ingest(paragraphs: list[str]) -> dict:
     """End-to-end `RAG.add` of the XQuAD paragraphs vs. embedding the same chunk texts alone."""
     from rag.api import RAG
-    from rag.indexing import embedding_text
+    from rag.index.writes import embedding_text
     from rag.ingest import chunk_article, read_articles
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,8 +137,8 @@ def scale_run(n: int, pool_file: Path, store: str) -> dict:
     import faiss
 
     from rag.api import RAG
+    from rag.index.store import FileUpdate
     from rag.settings import Settings
-    from rag.store import FileUpdate
     from rag.types import Article, Chunk
 
     pool = np.load(pool_file)
@@ -188,7 +188,7 @@ def scale_run(n: int, pool_file: Path, store: str) -> dict:
         queries = rag.embedder.embed_queries([g["question"] for g in questions])
         flat = faiss.IndexFlatIP(vecs.shape[1])
         flat.add(vecs)
-        from rag import vectors as vector_index
+        from rag.index import vectors as vector_index
 
         saved = vector_index.EXACT_LIMIT
         vector_index.EXACT_LIMIT = 0
@@ -294,8 +294,8 @@ def bench_news_ask(corpus: list[Path], questions: Path) -> dict:
     import httpx
 
     from rag.api import RAG
+    from rag.app.server import running_server
     from rag.evaluation.gold import corpus_index, load_gold
-    from rag.server import running_server
     from rag.settings import Settings
 
     settings = Settings()

@@ -27,14 +27,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from rag.answer.followup import Turn
     from rag.answer.llm import LLMError
     from rag.api import RAG
     from rag.errors import RagError
-    from rag.followup import Turn
-    from rag.indexing import IndexReport
+    from rag.index.store import DocInfo, FileUpdate, StoreError
+    from rag.index.writes import IndexReport
     from rag.ingest.formats import IngestError
     from rag.settings import Settings
-    from rag.store import DocInfo, FileUpdate, StoreError
     from rag.types import Answer, Citation, Filters, Passage
 
 _HOMES = {
@@ -44,14 +44,14 @@ _HOMES = {
     "Citation": "rag.types",
     "Filters": "rag.types",
     "Passage": "rag.types",
-    "DocInfo": "rag.store",
-    "FileUpdate": "rag.store",
-    "StoreError": "rag.store",
-    "IndexReport": "rag.indexing",
+    "DocInfo": "rag.index.store",
+    "FileUpdate": "rag.index.store",
+    "StoreError": "rag.index.store",
+    "IndexReport": "rag.index.writes",
     "IngestError": "rag.ingest.formats",
     "LLMError": "rag.answer.llm",
     "RagError": "rag.errors",
-    "Turn": "rag.followup",
+    "Turn": "rag.answer.followup",
 }
 
 

@@ -14,14 +14,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.followup import Turn
 from rag.answer.selector import Selector
 from rag.chain import ChainInput, NewsQAChain
 from rag.embedding import Embedder, get_embedder
-from rag.followup import Turn
-from rag.indexing import IndexReport, add_files, commit, remove_docs
-from rag.retrieval import HybridSearch, NewsRetriever
+from rag.index.store import DocInfo, FileUpdate, IndexStore, open_store
+from rag.index.writes import IndexReport, add_files, commit, remove_docs
+from rag.search.retrieval import HybridSearch, NewsRetriever
 from rag.settings import Settings
-from rag.store import DocInfo, FileUpdate, IndexStore, open_store
 from rag.types import Answer, Filters, Passage
 
 

@@ -10,10 +10,10 @@ from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import ConfigDict
 
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.followup import Turn, standalone_question
 from rag.answer.llm import LLMAnswerer
 from rag.answer.question import analyse
-from rag.followup import Turn, standalone_question
-from rag.retrieval import NewsRetriever, from_document
+from rag.search.retrieval import NewsRetriever, from_document
 from rag.types import Answer, Filters
 
 

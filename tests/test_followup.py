@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from rag.followup import Turn, is_followup, standalone_question
+from rag.answer.followup import Turn, is_followup, standalone_question
 
 HISTORY: list[Turn] = [
     {

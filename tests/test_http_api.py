@@ -13,8 +13,8 @@ import openai
 import pytest
 
 from rag.api import RAG
-from rag.http_api import MODEL_ID
-from rag.server import running_server
+from rag.app.http_api import MODEL_ID
+from rag.app.server import running_server
 from rag.settings import Settings
 from rag.types import Filters
 from tests.webserver import SEEDS, free_port

@@ -13,7 +13,7 @@ import pytest
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from rag.api import RAG
-from rag.retrieval import NewsRetriever
+from rag.search.retrieval import NewsRetriever
 from rag.settings import Settings
 from rag.types import Answer
 from tests.webserver import SEEDS

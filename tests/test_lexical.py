@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.lexical import LexicalIndex, split_compound, stem, terms
+from rag.index.bm25 import LexicalIndex
+from rag.text.lexical import split_compound, stem, terms
 
 TEXTS = [
     "Im vergangenen Jahr hatten die Alliierten Sicherheitsunterstützung im Wert von rund 50 Milliarden Euro mobilisiert.",

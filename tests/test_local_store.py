@@ -14,9 +14,9 @@ import faiss
 import numpy as np
 import pytest
 
+from rag.index.local_store import LocalStore as Store
+from rag.index.store import FileUpdate, StoreError
 from rag.ingest import chunk_article
-from rag.local_store import LocalStore as Store
-from rag.store import FileUpdate, StoreError
 from rag.types import Article
 
 DIM = 8
@@ -78,7 +78,7 @@ def test_failed_write_leaves_the_previous_generation(tmp_path: Path, monkeypatch
 
 def test_the_cli_reports_an_index_of_another_model_without_a_traceback(tmp_path: Path) -> None:
     _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1)])  # built with "test-model"
-    cmd = [sys.executable, "-m", "rag.cli", "ask", "Was steht drin?", "--index", str(tmp_path)]
+    cmd = [sys.executable, "-m", "rag.app.cli", "ask", "Was steht drin?", "--index", str(tmp_path)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.startswith("rag ask: ") and "test-model" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -104,7 +104,7 @@ def test_killing_rag_index_at_any_moment_keeps_a_complete_index(tmp_path: Path) 
     for f in files[1:]:
         (rest / f.name).write_bytes(f.read_bytes())
     index = tmp_path / "index"
-    cmd = [sys.executable, "-m", "rag.cli", "index", "--index", str(index)]
+    cmd = [sys.executable, "-m", "rag.app.cli", "index", "--index", str(index)]
     subprocess.run([*cmd, str(first)], check=True, capture_output=True)
     old = {d.doc_id for d in Store.open(index).documents()}
     start = time.perf_counter()
@@ -133,7 +133,7 @@ def test_a_stopped_rag_index_keeps_its_finished_batches_and_a_rerun_continues(tm
     """One file per batch: SIGKILL right after the first batch is committed; the next run adds only the rest."""
     seeds = Path(__file__).resolve().parents[1] / "seeds"
     index = tmp_path / "index"
-    cmd = [sys.executable, "-m", "rag.cli", "index", str(seeds), "--index", str(index)]
+    cmd = [sys.executable, "-m", "rag.app.cli", "index", str(seeds), "--index", str(index)]
     env = {**os.environ, "RAG_INDEX_BATCH_FILES": "1"}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, env=env)
     deadline = time.monotonic() + 300

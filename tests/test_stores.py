@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.index.local_store import LocalStore
+from rag.index.milvus_store import MilvusStore
+from rag.index.store import ArticleSentences, FileUpdate, IndexStore, StoreError
 from rag.ingest import chunk_article
-from rag.local_store import LocalStore
-from rag.milvus_store import MilvusStore
-from rag.store import ArticleSentences, FileUpdate, IndexStore, StoreError
 from rag.types import Article, Filters
 
 DIM = 8
@@ -250,7 +250,7 @@ def test_the_cli_indexes_answers_and_removes_on_milvus_lite(tmp_path: Path) -> N
     index = tmp_path / "index"
 
     def rag(*args: str) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "rag.cli", *args, "--index", str(index), "--store", "milvus"]
+        cmd = [sys.executable, "-m", "rag.app.cli", *args, "--index", str(index), "--store", "milvus"]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 
     indexed = rag("index", str(seeds))

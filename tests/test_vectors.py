@@ -4,7 +4,7 @@ import faiss
 import numpy as np
 import pytest
 
-from rag import vectors
+from rag.index import vectors
 
 
 @pytest.fixture

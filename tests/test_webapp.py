@@ -14,9 +14,9 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from rag.api import RAG
-from rag.server import running_server
+from rag.app.server import running_server
+from rag.app.uploads import safe_name
 from rag.settings import Settings
-from rag.uploads import safe_name
 from tests.webserver import SEEDS, free_port
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rag.api import RAG
-from rag.server import running_server
+from rag.app.server import running_server
 from rag.settings import Settings
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

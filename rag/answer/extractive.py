@@ -22,8 +22,8 @@ from rag.answer.question import QuestionInfo
 from rag.answer.selector import LogisticModel, Selector, document_kind
 from rag.answer.spans import AMOUNT, is_whole_phrase
 from rag.embedding import Embedder
-from rag.ingest import resolve_times, times_overlap
-from rag.store import IndexStore
+from rag.index.store import IndexStore
+from rag.text.timeexpr import resolve_times, times_overlap
 from rag.types import Citation, Passage
 
 ABSTAIN_TEXT = "Dazu finde ich in den Artikeln keine Angaben."

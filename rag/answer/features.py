@@ -20,9 +20,9 @@ import numpy as np
 
 from rag.answer.question import QuestionInfo
 from rag.answer.spans import WEEKDAY, find_span
-from rag.ingest import resolve_times, time_interval, times_overlap
-from rag.lexical import names_and_numbers, split_compound, stem, terms, words
-from rag.store import ArticleSentences
+from rag.index.store import ArticleSentences
+from rag.text.lexical import names_and_numbers, split_compound, stem, terms, words
+from rag.text.timeexpr import resolve_times, time_interval, times_overlap
 from rag.types import Passage, TimeMention
 
 FEATURES = (

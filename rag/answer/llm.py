@@ -15,11 +15,12 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from rag.answer.extractive import ABSTAIN_TEXT, Draft
+from rag.answer.followup import Turn
 from rag.errors import RagError
-from rag.followup import Turn
-from rag.ingest import resolve_times, split_sentences
-from rag.lexical import stem, words
+from rag.ingest import split_sentences
 from rag.settings import Settings
+from rag.text.lexical import stem, words
+from rag.text.timeexpr import resolve_times
 from rag.types import Citation, Passage
 
 _MARKER = re.compile(r"[ \t]*\[(\d+(?:\s*[,;]\s*\d+)*)\]")

@@ -24,7 +24,7 @@ from babel import Locale
 from gender_guesser.detector import Detector
 
 from rag.answer.question import GAZETTEER
-from rag.lexical import STOPWORDS
+from rag.text.lexical import STOPWORDS
 
 # Words the lists hold that German sentences use as ordinary words far more often than as names.
 _COMMON_WORDS = frozenset(

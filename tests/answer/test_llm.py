@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from rag.answer.extractive import ABSTAIN_TEXT
+from rag.answer.followup import Turn
 from rag.answer.llm import UNCITED_NOTE, LLMAnswerer, LLMError, validate_citations
 from rag.api import RAG
-from rag.followup import Turn
 from rag.settings import Settings
 from rag.types import Citation, Passage
 from tests.llm_server import free_port, running_llm_server

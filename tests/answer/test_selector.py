@@ -14,7 +14,7 @@ from rag.answer.features import FEATURES, Candidate, candidates
 from rag.answer.question import analyse
 from rag.answer.selector import INPUTS, KINDS, LONG_DOCUMENT, MODEL_FILE, LogisticModel, Selector, document_kind
 from rag.answer.training import Example, _question_outcomes, choose_threshold, fit, fit_model
-from rag.store import ArticleSentences
+from rag.index.store import ArticleSentences
 from rag.types import Passage
 
 BODY = (

@@ -204,7 +204,7 @@ def test_default_squad_index_depends_on_file_and_model(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_eval_gold_indexes_its_corpus_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from rag.cli import main
+    from rag.app.cli import main
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

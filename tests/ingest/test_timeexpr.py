@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from rag.ingest import resolve_times, time_interval, times_overlap, with_resolved_times
+from rag.text.timeexpr import resolve_times, time_interval, times_overlap, with_resolved_times
 
 
 def found(text: str, ref: str | None) -> list[tuple[str, str]]:

@@ -22,9 +22,9 @@ import faiss
 import numpy as np
 from filelock import FileLock
 
-from rag import vectors as vector_index
-from rag.lexical import LexicalIndex
-from rag.store import ArticleSentences, DocInfo, FileUpdate, StoredChunk, StoreError, alignment
+from rag.index import vectors as vector_index
+from rag.index.bm25 import LexicalIndex
+from rag.index.store import ArticleSentences, DocInfo, FileUpdate, StoredChunk, StoreError, alignment
 from rag.types import Article, Chunk, Filters
 
 FORMAT_VERSION = 2

@@ -12,10 +12,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.embedding import Embedder
-from rag.ingest import resolve_times, times_overlap, with_resolved_times
-from rag.lexical import is_english, names_and_numbers
+from rag.index.store import IndexStore
 from rag.settings import Settings
-from rag.store import IndexStore
+from rag.text.lexical import is_english, names_and_numbers
+from rag.text.timeexpr import resolve_times, times_overlap, with_resolved_times
 from rag.types import Filters, Passage
 
 

@@ -2,12 +2,12 @@
 
 Two stores keep the same chunks, vectors, German lexical terms and article texts:
 
-- ``local`` (``rag.local_store``): FAISS, SQLite and BM25 files in one folder, written as atomic
+- ``local`` (``rag.index.local_store``): FAISS, SQLite and BM25 files in one folder, written as atomic
   generations; the default, for one machine.
-- ``milvus`` (``rag.milvus_store``): a Milvus collection set, embedded in one file (Milvus Lite) or
+- ``milvus`` (``rag.index.milvus_store``): a Milvus collection set, embedded in one file (Milvus Lite) or
   on a Milvus server or cluster, for archives that outgrow one machine.
 
-Both index the same terms (``rag.lexical.terms``: Snowball stems, compound parts, resolved times),
+Both index the same terms (``rag.text.lexical.terms``: Snowball stems, compound parts, resolved times),
 so the lexical side ranks alike on either.
 """
 
@@ -153,11 +153,11 @@ def open_store(settings: Settings, index: Path | None = None) -> IndexStore:
     """The store the settings choose (``store``), for the index folder ``index`` (default ``index_dir``)."""
     root = Path(index) if index is not None else settings.index_dir
     if settings.store == "milvus":
-        from rag.milvus_store import MilvusStore
+        from rag.index.milvus_store import MilvusStore
 
         uri = settings.milvus_uri or str(root / "milvus.db")
         return MilvusStore.open(root, uri, settings.milvus_token.get_secret_value())
-    from rag.local_store import LocalStore
+    from rag.index.local_store import LocalStore
 
     return LocalStore.open(root)
 

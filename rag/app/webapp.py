@@ -19,14 +19,14 @@ from typing import Any
 
 import gradio as gr
 
+from rag.answer.followup import Turn
 from rag.api import RAG
+from rag.app.uploads import Uploads
 from rag.errors import RagError
-from rag.followup import Turn
+from rag.index.store import DocInfo
 from rag.ingest.formats import SUPPORTED
 from rag.settings import Settings
-from rag.store import DocInfo
 from rag.types import Answer
-from rag.uploads import Uploads
 
 log = logging.getLogger(__name__)
 

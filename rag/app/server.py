@@ -1,4 +1,4 @@
-"""The server process: the JSON and OpenAI routes (``rag.http_api``) and the web chat (``rag.webapp``)
+"""The server process: the JSON and OpenAI routes (``rag.app.http_api``) and the web chat (``rag.app.webapp``)
 on one FastAPI app, run by uvicorn; ``serve`` opens (and on first start builds) the index first."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from rag.api import RAG
-from rag.http_api import api_app
+from rag.app.http_api import api_app
+from rag.app.webapp import build_app
 from rag.settings import Settings
-from rag.webapp import build_app
 
 
 def auth_pair(settings: Settings) -> tuple[str, str] | None:
@@ -30,7 +30,7 @@ def auth_pair(settings: Settings) -> tuple[str, str] | None:
 
 
 def server_app(rag: RAG, settings: Settings, port: int) -> FastAPI:
-    """The JSON and OpenAI routes (``rag.http_api``) with the web chat mounted beside them on one app."""
+    """The JSON and OpenAI routes (``rag.app.http_api``) with the web chat mounted beside them on one app."""
     demo = build_app(rag, settings).queue(default_concurrency_limit=settings.concurrency_limit)
     return gr.mount_gradio_app(
         api_app(rag, settings),

@@ -13,9 +13,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rag.embedding import Embedder
+from rag.index.store import ArticleSentences, FileUpdate, IndexStore
 from rag.ingest import IngestError, chunk_article, find_files, read_articles, sentence_spans
 from rag.settings import Settings
-from rag.store import ArticleSentences, FileUpdate, IndexStore
 from rag.types import Chunk
 
 

@@ -1,6 +1,6 @@
 """The index in Milvus: one engine from an embedded file (Milvus Lite) to a server or cluster.
 
-The collections are described in ``rag.milvus_schema``. Milvus has no transaction across
+The collections are described in ``rag.index.milvus_schema``. Milvus has no transaction across
 collections. A write deletes the old rows of an article first and writes its ``docs`` rows and
 its file's entry last, with ids derived from the content, so an interrupted ``rag index`` is
 completed by running it again: files without an up-to-date entry are indexed anew, and rows
@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.lexical import terms, word_stems
-from rag.milvus_schema import (
+from rag.index.milvus_schema import (
     BATCH,
     BODY_CHARS,
     COLLECTIONS,
@@ -44,7 +43,8 @@ from rag.milvus_schema import (
     term_id,
     token_of,
 )
-from rag.store import ArticleSentences, DocInfo, FileUpdate, StoredChunk, StoreError, alignment
+from rag.index.store import ArticleSentences, DocInfo, FileUpdate, StoredChunk, StoreError, alignment
+from rag.text.lexical import terms, word_stems
 from rag.types import Article, Chunk, Filters
 
 FORMAT_VERSION = 1
@@ -343,7 +343,7 @@ class MilvusStore:
             "model": model,
             "dim": dim,
             "chunking": list(chunking),
-            "lexical": "rag.lexical.terms",
+            "lexical": "rag.text.lexical.terms",
             "vector_index": "hnsw",
         }
         self._client.upsert(self._name("meta"), [{"key": "manifest", "value": self.manifest, "v": UNUSED_VECTOR}])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from rag.api import RAG
-from rag.indexing import IndexReport
+from rag.index.writes import IndexReport
 from rag.ingest.formats import SUPPORTED
 
 Status = Literal["added", "updated", "unchanged", "rejected", "failed"]

@@ -1,10 +1,10 @@
 """Milvus for the index: the engine connection, the five collections, row keys, filter expressions
-and BM25 weights (``rag.milvus_store`` reads and writes through them).
+and BM25 weights (``rag.index.milvus_store`` reads and writes through them).
 
 Five collections under one prefix (``nachrichten_*``):
 
 - ``chunks``: the chunk text and its article's title, date, source and duplicate group, the dense
-  vector, ``lexical``: the chunk's index terms (``rag.lexical.terms``: Snowball stems, compound
+  vector, ``lexical``: the chunk's index terms (``rag.text.lexical.terms``: Snowball stems, compound
   parts, resolved times), and ``sparse``: their BM25 weights (term frequency, saturated and
   normalised by length), searched by inner product with the question's terms weighted by their
   inverse chunk frequency over the whole collection. Milvus's own analyzer and BM25 function are
@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.store import StoreError
+from rag.index.store import StoreError
 from rag.types import Filters
 
 BODY_CHARS = 15_000  # at most 4 bytes a character: under the 65,535-byte VARCHAR limit

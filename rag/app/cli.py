@@ -84,7 +84,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _docs(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import open_store
+    from rag.index.store import open_store
 
     docs = open_store(settings, args.index).documents()
     if args.json:
@@ -157,7 +157,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.server import serve
+    from rag.app.server import serve
 
     update = {k: v for k, v in {"server_host": args.host, "server_port": args.port}.items() if v is not None}
     if args.index is not None:

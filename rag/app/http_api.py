@@ -31,12 +31,12 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from rag.answer.followup import Turn
 from rag.api import RAG
+from rag.app.uploads import Uploads
 from rag.errors import RagError
-from rag.followup import Turn
 from rag.settings import Settings
 from rag.types import Answer, Filters
-from rag.uploads import Uploads
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Hybrid retrieval: dense and lexical search fused, time-aware, near-duplicates collapsed."""
