@@ -14,7 +14,7 @@ from rag.answer.followup import Turn, standalone_question
 from rag.answer.llm import LLMAnswerer
 from rag.answer.question import analyse
 from rag.search.retrieval import NewsRetriever, from_document
-from rag.types import Answer, Filters
+from rag.types import Answer, Citation, Filters
 
 
 class ChainInput(TypedDict, total=False):
@@ -55,7 +55,7 @@ class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
         t2 = time.perf_counter()
         q = analyse(standalone, *self.retriever.search.reference())
 
-        def finish(text: str, short: str | None, abstained: bool, citations: list, final: bool) -> Answer:
+        def finish(text: str, short: str | None, abstained: bool, citations: list[Citation], final: bool) -> Answer:
             now = time.perf_counter()
             timings = (
                 {

@@ -20,6 +20,7 @@ import unicodedata
 from collections import defaultdict
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ class _Reader:
     def __init__(self, data: bytes) -> None:
         self.data, self.pos = data, 0
 
-    def take(self, fmt: str) -> tuple:
+    def take(self, fmt: str) -> tuple[Any, ...]:
         values = struct.unpack_from("<" + fmt, self.data, self.pos)
         self.pos += struct.calcsize("<" + fmt)
         return values
@@ -82,7 +83,9 @@ def _hf_name(name: str) -> str:
     return f"encoder.layer.{parts[0][1:]}.{_LAYER[parts[1]]}.{_PARAM[parts[2]]}"
 
 
-def _parse(data: bytes) -> tuple[dict, dict[str, int], list[tuple[str, float]], dict[int, str], dict[str, np.ndarray]]:
+def _parse(
+    data: bytes,
+) -> tuple[dict[str, Any], dict[str, int], list[tuple[str, float]], dict[int, str], dict[str, np.ndarray]]:
     """BERT config, special ids, vocabulary (piece, score), normalisation map and tensors of an E5S1 file."""
     r = _Reader(data)
     magic, _version = r.take("4sI")
@@ -196,7 +199,7 @@ def _is_complete(folder: Path, source_hash: str) -> bool:
         marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return marker.get("format") == FORMAT and marker.get("sha256") == source_hash
+    return bool(marker.get("format") == FORMAT and marker.get("sha256") == source_hash)
 
 
 def ensure_e5_folder(target: Path | None = None) -> Path:

@@ -112,7 +112,7 @@ class Embedder:
             cached = self._query_cache.get(text)
         if cached is not None:
             return cached
-        vector = self.embed_queries([text])[0]
+        vector: np.ndarray = self.embed_queries([text])[0]
         with self._cache_lock:
             self._query_cache[text] = vector
             while len(self._query_cache) > _QUERY_CACHE:

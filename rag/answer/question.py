@@ -186,7 +186,7 @@ def _measured(question: str) -> str | None:
     for i, tok in enumerate(tokens):
         low = tok.lower()
         if i > 0 and tok[0].isupper() and low not in STOPWORDS and low not in _ANSWER_NOUNS and low not in _MONTHS:
-            return tok
+            return str(tok)
     return None
 
 

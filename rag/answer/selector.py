@@ -57,7 +57,8 @@ class LogisticModel:
         if len(features) == 0:
             return np.zeros(0, dtype=np.float32)
         z = ((model_inputs(features) - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        return probabilities
 
     def to_json(self) -> dict[str, Any]:
         return {

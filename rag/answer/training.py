@@ -141,7 +141,7 @@ def gold_examples(rag: RAG, path: Path, kind: str, corpus: Sequence[Path]) -> li
             c: Candidate,
             answerable: bool,
             evidence: str = evidence,
-            facts: list = facts,
+            facts: list[list[str]] = facts,
             sources: set = sources,  # type: ignore[type-arg]
         ) -> int:
             text = normalize(c.text)

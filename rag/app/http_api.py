@@ -162,7 +162,7 @@ def _conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     turns = [m for m in messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user":
         raise ApiError(400, "no_question", "Die letzte Nachricht muss eine Frage (role: user) sein.")
-    history: list[Turn] = [{"role": m.role, "content": text(m)} for m in turns[:-1]]  # type: ignore[typeddict-item]
+    history: list[Turn] = [{"role": m.role, "content": text(m)} for m in turns[:-1]]
     return text(turns[-1]), history
 
 

@@ -32,7 +32,7 @@ def auth_pair(settings: Settings) -> tuple[str, str] | None:
 def server_app(rag: RAG, settings: Settings, port: int) -> FastAPI:
     """The JSON and OpenAI routes (``rag.app.http_api``) with the web chat mounted beside them on one app."""
     demo = build_app(rag, settings).queue(default_concurrency_limit=settings.concurrency_limit)
-    return gr.mount_gradio_app(
+    app: FastAPI = gr.mount_gradio_app(
         api_app(rag, settings),
         demo,
         path="/",
@@ -41,6 +41,7 @@ def server_app(rag: RAG, settings: Settings, port: int) -> FastAPI:
         auth=auth_pair(settings),
         max_file_size=f"{settings.max_upload_mb}mb",
     )
+    return app
 
 
 @contextmanager

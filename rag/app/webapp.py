@@ -308,7 +308,8 @@ def _settings_markdown(rag: RAG, settings: Settings) -> str:
 def build_app(rag: RAG, settings: Settings) -> gr.Blocks:
     """The web chat over ``rag``: tabs Fragen, Dokumente, Einstellungen."""
     app = ChatApp(rag, settings)
-    with gr.Blocks(title="Nachrichten-RAG") as demo:
+    demo = gr.Blocks(title="Nachrichten-RAG")
+    with demo:
         gr.Markdown("# Nachrichten-RAG\nFragen an die Nachrichtenartikel – jede Aussage mit Quelle.")
         with gr.Tab("Fragen"):
             with gr.Row():

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -52,7 +53,7 @@ CREATE INDEX docs_file ON docs(file);
 class LocalStore:
     """One generation of the local index, loaded for searching; ``commit`` writes the next one."""
 
-    def __init__(self, root: Path, folder: Path | None, manifest: dict) -> None:
+    def __init__(self, root: Path, folder: Path | None, manifest: dict[str, Any]) -> None:
         self.root = root
         self.folder = folder
         self.manifest = manifest
@@ -99,7 +100,7 @@ class LocalStore:
 
     # -- reading --------------------------------------------------------------------------
 
-    def _query(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
+    def _query(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._db_lock:
             return self._db.execute(sql, tuple(args)).fetchall()
 

@@ -158,11 +158,11 @@ def doc_key(doc_id: str, part: int) -> str:
     return f"{doc_id}\x1f{part}"
 
 
-def chunk_id(head: dict, seq: int) -> int:
+def chunk_id(head: dict[str, Any], seq: int) -> int:
     return row_id(head["doc_id"], head["content_hash"], seq)
 
 
-def sentence_id(head: dict, k: int) -> int:
+def sentence_id(head: dict[str, Any], k: int) -> int:
     return row_id(head["doc_id"], head["content_hash"], "sentence", k)
 
 
@@ -176,7 +176,9 @@ def create_collections(c: Engine, prefix: str, dim: int) -> None:
     """Create the five collections (see the module docstring) for vectors of ``dim`` dimensions."""
     from pymilvus import DataType
 
-    def collection(name: str, fields: list[tuple], vectors: dict[str, tuple[str, str, dict]]) -> None:
+    def collection(
+        name: str, fields: list[tuple[Any, ...]], vectors: dict[str, tuple[str, str, dict[str, Any]]]
+    ) -> None:
         schema = c.create_schema()
         for field_name, kind, options in fields:
             schema.add_field(field_name, kind, **options)
@@ -188,8 +190,8 @@ def create_collections(c: Engine, prefix: str, dim: int) -> None:
     text = {"max_length": MAX_STRING}
     key = {"max_length": 2048}
     unused = ("v", DataType.FLOAT_VECTOR, {"dim": len(UNUSED_VECTOR)})
-    dense: tuple[str, str, dict] = ("HNSW", "IP", HNSW)
-    stored: tuple[str, str, dict] = ("FLAT", "IP", {})  # read by key, never searched: no graph to hold
+    dense: tuple[str, str, dict[str, Any]] = ("HNSW", "IP", HNSW)
+    stored: tuple[str, str, dict[str, Any]] = ("FLAT", "IP", {})  # read by key, never searched: no graph to hold
     collection(
         "chunks",
         [

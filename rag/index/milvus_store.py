@@ -55,9 +55,9 @@ PREFIX = "nachrichten"
 class _Pending:
     """Rows waiting for the next upsert, and the chunk vectors of their articles (for duplicate checks)."""
 
-    chunks: list[dict] = field(default_factory=list)
-    sentences: list[dict] = field(default_factory=list)
-    docs: list[dict] = field(default_factory=list)
+    chunks: list[dict[str, Any]] = field(default_factory=list)
+    sentences: list[dict[str, Any]] = field(default_factory=list)
+    docs: list[dict[str, Any]] = field(default_factory=list)
     articles: list[tuple[str, np.ndarray]] = field(default_factory=list)
 
     def clear(self) -> None:
@@ -76,7 +76,7 @@ class MilvusStore:
         for collection in COLLECTIONS:
             if client.has_collection(self._name(collection)):
                 client.load_collection(self._name(collection))
-        self.manifest: dict = self._meta("manifest") or {}
+        self.manifest: dict[str, Any] = self._meta("manifest") or {}
         self._n_chunks = self._count("chunks") if self.manifest else 0
 
     @classmethod
@@ -116,7 +116,7 @@ class MilvusStore:
         rows = self._client.query(self._name(collection), filter="", output_fields=["count(*)"])
         return int(rows[0]["count(*)"])
 
-    def _rows(self, collection: str, expression: str, fields: list[str]) -> Iterator[dict]:
+    def _rows(self, collection: str, expression: str, fields: list[str]) -> Iterator[dict[str, Any]]:
         """Every row matching ``expression`` (any number: the query iterator pages through them)."""
         if not self.manifest:
             return
@@ -129,14 +129,14 @@ class MilvusStore:
         finally:
             it.close()
 
-    def _get(self, collection: str, ids: Sequence[int | str], fields: list[str]) -> list[dict]:
+    def _get(self, collection: str, ids: Sequence[int | str], fields: list[str]) -> list[dict[str, Any]]:
         """Rows by primary key (the fast path on every Milvus), in batches."""
-        out: list[dict] = []
+        out: list[dict[str, Any]] = []
         for i in range(0, len(ids), BATCH):
             out.extend(self._client.get(self._name(collection), ids=list(ids[i : i + BATCH]), output_fields=fields))
         return out
 
-    def _heads(self, doc_ids: Sequence[str], fields: Sequence[str] = ()) -> dict[str, dict]:
+    def _heads(self, doc_ids: Sequence[str], fields: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
         """The first ``docs`` row of each article that exists: it knows the ids of all the article's rows."""
         if not self.manifest:
             return {}
@@ -173,7 +173,7 @@ class MilvusStore:
             return 1.0
         return float(np.log((self._n_chunks + 1) / (df + 1)) / np.log(self._n_chunks + 1))
 
-    def _files(self, names: Sequence[str]) -> dict[str, dict]:
+    def _files(self, names: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The entries (``{"hash", "docs"}``) of these indexed files, read by key from ``meta``."""
         if not self.manifest:
             return {}
@@ -465,7 +465,7 @@ class MilvusStore:
         (``alignment`` ≥ ``threshold``)."""
         if len(vecs) == 0 or threshold > 1.0:
             return None
-        by_doc: dict[str, tuple[str, list]] = {}
+        by_doc: dict[str, tuple[str, list[int]]] = {}
         if self._n_chunks:
             hits = self._client.search(
                 self._name("chunks"),
@@ -520,7 +520,7 @@ class MilvusStore:
         written = max((a.date for u in updates for a in u.articles if a.date), default="")
         if newest and newest in removed_dates and written < newest:
             newest = max((r["date"] for r in self._rows("docs", "part == 0", ["date"])), default="")
-        return max(newest, written)
+        return str(max(newest, written))
 
     def close(self) -> None:
         """Nothing to release per store: the process's client stays open for the next store on this engine."""
