@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rag.text.lexical import STOPWORDS, is_english, stem, words
-from rag.text.timeexpr import resolve_times, with_resolved_times
+from rag.text.timeexpr import MONTHS, resolve_times, with_resolved_times
 
 AnswerType = Literal[
     "amount", "count", "duration", "date", "person", "place", "list", "name", "explanation", "yesno", "other"
@@ -60,19 +60,8 @@ _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
 ]
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_MONTHS = [
-    "januar",
-    "februar",
-    "märz",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "dezember",
+# month names and the words of periods: a question names them, they are not what it asks about
+_MONTHS = frozenset(MONTHS) | {
     "quartal",
     "halbjahr",
     "jahr",
@@ -81,7 +70,7 @@ _MONTHS = [
     "monats",
     "woche",
     "tag",
-]
+}
 
 # Countries, capitals and organisations: a question that hinges on one of these cannot be
 # answered from articles that never mention it ("Wie viel Hilfe hat Japan zugesagt?").

@@ -7,6 +7,7 @@ import re
 from rag.answer.names import is_first_name, is_place
 from rag.answer.question import GAZETTEER, ORGANISATION, QuestionInfo
 from rag.text.lexical import stem
+from rag.text.timeexpr import MONTHS, WEEKDAYS
 
 _NUMBER_WORDS = (
     "ein|eine|einen|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|"
@@ -21,8 +22,8 @@ _CURRENCY = r"(?:US-Dollar|Dollar|Euro|€|\$|Franken|Pfund|Rubel|Yen|Prozent|%)
 AMOUNT = re.compile(rf"{_QUAL}{_NUM}(?:[\s-]*{_SCALE})?[\s-]*{_CURRENCY}(?:-\w+)?", re.IGNORECASE)
 _COUNT = re.compile(rf"{_QUAL}({_NUM})(?:\s+{_SCALE})?\s+((?-i:[A-ZÄÖÜ])[\w-]+)", re.IGNORECASE)  # a noun: capital
 _FRACTION = re.compile(r"\b(?:zwei|drei|vier|ein)\s+(?:Drittel|Viertel|Fünftel)\b|\b(?:die\s+)?Hälfte\b", re.IGNORECASE)
-_MONTH = r"(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)"
-_WEEKDAY = r"(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)"
+_MONTH = f"(?:{'|'.join(m.capitalize() for m in MONTHS)})"  # „Jänner“ too
+_WEEKDAY = f"(?:{'|'.join(d.capitalize() for d in WEEKDAYS)})"
 WEEKDAY = re.compile(_WEEKDAY)
 """A weekday alone: in news mostly the dateline's day, a weak answer to „Wann …?“."""
 _PART = r"(?:Anfang|Mitte|Ende|Beginn|Frühjahr|Frühling|Sommer|Herbst|Winter)"

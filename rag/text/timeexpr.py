@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from rag.types import TimeMention
 
-MONTHS = {
+MONTHS = {  # the one list of German month names, with Austria's „Jänner“
     "januar": 1,
     "jänner": 1,
     "februar": 2,
@@ -33,8 +33,9 @@ MONTHS = {
     "november": 11,
     "dezember": 12,
 }
-_DAYS = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
-_WEEKDAYS = {day: number for number, day in enumerate(_DAYS)}
+WEEKDAYS = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
+"""German weekdays, lower case, Monday first (the one list for ingest, questions and answers)."""
+_WEEKDAYS = {day: number for number, day in enumerate(WEEKDAYS)}
 _ORDINAL = {"ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "1.": 1, "2.": 2, "3.": 3, "4.": 4}
 _MONTH = "|".join(MONTHS)
 _YEAR = r"(?:19|20)\d\d"

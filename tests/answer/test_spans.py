@@ -98,6 +98,7 @@ def test_typed_answers_are_whole_phrases(phrase: str) -> None:
         ),
         ("Wie lange brauchte er?", "26 Minuten nach Mitternacht kam er ins Ziel.", None),
         ("Wann öffnet der Saal wieder?", "Bis Ende 2016 sollen wieder Konzerte möglich sein.", "Ende 2016"),
+        ("Wann wurde eröffnet?", "Die Brücke wurde am 15. Jänner 2015 eröffnet.", "15. Jänner 2015"),  # Austrian
     ],
 )
 def test_typed_spans(question: str, sentence: str, expected: str | None) -> None:
