@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from babel import Locale
+
 from rag.text.lexical import STOPWORDS, is_english, stem, words
 from rag.text.timeexpr import MONTHS, resolve_times, with_resolved_times
 
@@ -73,23 +75,18 @@ _MONTHS = frozenset(MONTHS) | {
 }
 
 # Countries, capitals and organisations: a question that hinges on one of these cannot be
-# answered from articles that never mention it ("Wie viel Hilfe hat Japan zugesagt?").
+# answered from articles that never mention it ("Wie viel Hilfe hat Japan zugesagt?"). Countries by
+# their German names in the Unicode CLDR (through Babel), and the short forms, capitals, regions and
+# organisations news name them by.
 GAZETTEER = frozenset(
     """
-    europa asien afrika amerika lateinamerika nordamerika südamerika ozeanien arktis antarktis nahost
-    afghanistan ägypten albanien algerien argentinien armenien aserbaidschan äthiopien australien
-    belarus belgien bosnien brasilien bulgarien chile china dänemark deutschland estland finnland
-    frankreich georgien griechenland großbritannien indien indonesien irak iran irland island israel
-    italien japan jemen jordanien kanada kasachstan katar kenia kolumbien korea nordkorea südkorea
-    kosovo kroatien kuba lettland libanon libyen litauen luxemburg mali malta marokko mexiko moldau
-    moldawien montenegro neuseeland niederlande nigeria norwegen österreich pakistan palästina peru
-    philippinen polen portugal rumänien russland saudi-arabien schweden schweiz serbien singapur
-    slowakei slowenien spanien südafrika sudan syrien taiwan thailand tschechien tunesien türkei ukraine
-    ungarn usa venezuela vietnam weißrussland zypern grönland berlin paris london moskau kiew kyjiw
-    washington peking tokio rom madrid warschau wien bern brüssel prag budapest ankara teheran jerusalem
-    washington genf straßburg nato eu uno un g7 g20 opec who imf iwf weltbank ezb bundeswehr bundestag
+    europa asien afrika amerika lateinamerika nordamerika südamerika ozeanien arktis nahost bosnien
+    großbritannien korea moldau moldawien palästina usa weißrussland berlin paris london moskau kiew
+    kyjiw washington peking tokio rom madrid warschau wien bern brüssel prag budapest ankara teheran
+    jerusalem genf straßburg nato eu uno un g7 g20 opec who imf iwf weltbank ezb bundeswehr
+    bundestag
     """.split()
-)
+) | frozenset(name.lower() for code, name in Locale("de").territories.items() if len(code) == 2 and " " not in name)
 
 
 @dataclass(frozen=True)
