@@ -44,7 +44,8 @@ class RAG:
         """The LangChain retriever (``BaseRetriever``) over this index."""
         self.chain = NewsQAChain(
             retriever=self.retriever,
-            extractive=ExtractiveAnswerer(embedder, lambda: self._store, Selector.load, settings.abstain_threshold),
+            extractive=ExtractiveAnswerer(embedder, Selector.load, settings.abstain_threshold),
+            index=lambda: self._store,
             llm=_llm(settings),
         )
         """The whole chain as a LangChain ``Runnable`` over ``{"question", "history"}``."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypedDict
 
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
@@ -13,7 +13,8 @@ from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.followup import Turn, standalone_question
 from rag.answer.llm import LLMAnswerer
 from rag.answer.question import analyse
-from rag.search.retrieval import NewsRetriever, from_document
+from rag.index.store import IndexStore
+from rag.search.retrieval import NewsRetriever
 from rag.types import Answer, Citation, Filters
 
 
@@ -36,6 +37,8 @@ class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     retriever: NewsRetriever
     extractive: ExtractiveAnswerer
+    index: Callable[[], IndexStore]
+    """The current index; each question takes one snapshot of it, so retrieval and answering read the same."""
     llm: LLMAnswerer | None = None
 
     def invoke(self, input: ChainInput, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
@@ -49,11 +52,11 @@ class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
         standalone = self.llm.condense(question, history) if self.llm and history else None
         standalone = standalone or standalone_question(question, history)
         t1 = time.perf_counter()
-        options = {name: input[key] for key, name in (("top_k", "k"), ("filters", "filters")) if input.get(key)}  # type: ignore[literal-required]
-        found = self.retriever.invoke(standalone, config, **options)
-        passages = [from_document(d) for d in found]
+        store = self.index()
+        search = self.retriever.search
+        passages = search.search(standalone, input.get("top_k") or self.retriever.k, input.get("filters"), store)
         t2 = time.perf_counter()
-        q = analyse(standalone, *self.retriever.search.reference())
+        q = analyse(standalone, *search.reference(store))
 
         def finish(text: str, short: str | None, abstained: bool, citations: list[Citation], final: bool) -> Answer:
             now = time.perf_counter()
@@ -79,10 +82,10 @@ class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
             )
 
         if self.llm is None:
-            draft = self.extractive.answer(q, passages)
+            draft = self.extractive.answer(q, passages, store)
             yield finish(draft.text, draft.short_answer, draft.abstained, draft.citations, True)
             return
-        gate = self.extractive.answer(q, passages)
+        gate = self.extractive.answer(q, passages, store)
         if gate.abstained:
             yield finish(gate.text, None, True, [], True)
             return

@@ -66,3 +66,13 @@ def test_a_removed_article_is_no_longer_cited(tmp_path: Path) -> None:
     assert SOLDIERS in rag.remove([SOLDIERS]).removed  # the file's article and the teasers it carries
     ans = rag.ask("Wie viele Soldaten verliert Russland pro Monat?")
     assert all(not c.doc_id.startswith(SOLDIERS) for c in ans.citations) and "20.000" not in ans.text
+
+
+def test_one_question_reads_one_snapshot_of_the_index(rag: RAG, tmp_path: Path) -> None:
+    """Retrieval and answering read the same index even when a write swaps it in between: here the
+    index turns empty after the first look, and the answer still comes from what was retrieved."""
+    snapshots = iter([rag.store])
+    empty = LocalStore.open(tmp_path)
+    chain = rag.chain.model_copy(update={"index": lambda: next(snapshots, empty)})
+    ans = chain.invoke({"question": "Wie viele Soldaten verliert Russland pro Monat?"})
+    assert ans.short_answer == "20.000 Soldaten" and ans.citations[0].doc_id == SOLDIERS

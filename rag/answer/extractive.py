@@ -57,12 +57,10 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         embedder: Embedder,
-        store: Callable[[], IndexStore],
         selector: Callable[[], Selector] = Selector.load,
         threshold: float | None = None,
     ) -> None:
         self._embedder = embedder
-        self._store = store
         self._load_selector = selector
         self._threshold = threshold
         threading.Thread(target=names.preload, name="name-lists", daemon=True).start()
@@ -72,12 +70,14 @@ class ExtractiveAnswerer:
         """Loaded on first use: training computes candidates before any selector exists."""
         return self._load_selector()
 
-    def candidates(self, q: QuestionInfo, passages: list[Passage]) -> tuple[list[Candidate], dict[str, int]]:
+    def candidates(
+        self, q: QuestionInfo, passages: list[Passage], store: IndexStore
+    ) -> tuple[list[Candidate], dict[str, int]]:
         """Every sentence of the passages' articles with its features (see ``rag.answer.features``),
-        and the number of sentences of each of those articles (which model reads them)."""
+        and the number of sentences of each of those articles (which model reads them). ``store`` is
+        the index snapshot the passages were retrieved from."""
         if not passages:
             return [], {}
-        store = self._store()
         query = self._embedder.embed_query(q.text)
         docs = [p.doc_id for p in passages]
         sentences = store.sentences(docs)
@@ -85,14 +85,14 @@ class ExtractiveAnswerer:
         cands = candidates(q, passages, sentences, store.bodies(docs), query, store.idf, store.vocabulary)
         return cands, lengths
 
-    def score(self, q: QuestionInfo, passages: list[Passage]) -> tuple[list[Scored], float]:
+    def score(self, q: QuestionInfo, passages: list[Passage], store: IndexStore) -> tuple[list[Scored], float]:
         """Every candidate sentence with its probability, best first, and the abstention threshold.
 
         The model is the one for the retrieved articles' (median) length; a note of at most ``NOTE``
         sentences is read as a passage even among long reports (its one sentence that matches the
         question is the answer, not a lead that merely restates it); the threshold is that of the best
         sentence's model."""
-        cands, lengths = self.candidates(q, passages)
+        cands, lengths = self.candidates(q, passages, store)
         if not cands:
             return [], self._threshold_of(self.selector.for_documents(0.0))
         features = np.vstack([c.features for c in cands])
@@ -113,12 +113,12 @@ class ExtractiveAnswerer:
     def _threshold_of(self, model: LogisticModel) -> float:
         return model.threshold if self._threshold is None else self._threshold
 
-    def _misses_focus(self, q: QuestionInfo, passage: Passage) -> bool:
+    def _misses_focus(self, q: QuestionInfo, passage: Passage, store: IndexStore) -> bool:
         """Whether the answer's article never names a place, name or year the (German) question hinges on:
         „Wie viel Hilfe hat Japan zugesagt?“ is not answered by an article that does not mention Japan."""
         if q.english or not q.focus:
             return False
-        body = self._store().bodies([passage.doc_id]).get(passage.doc_id, passage.text)
+        body = store.bodies([passage.doc_id]).get(passage.doc_id, passage.text)
         text = f"{passage.title}\n{body}"
         for f in q.focus:
             if f.isdigit() and f not in text:
@@ -130,15 +130,20 @@ class ExtractiveAnswerer:
                 return True
         return False
 
-    def answer(self, q: QuestionInfo, passages: list[Passage]) -> Draft:
-        scored, threshold = self.score(q, passages)
+    def answer(self, q: QuestionInfo, passages: list[Passage], store: IndexStore) -> Draft:
+        """The answer to ``q`` from ``passages``, read in ``store``, the index snapshot they came from."""
+        scored, threshold = self.score(q, passages, store)
         if not scored or scored[0].probability < threshold:
             return Draft(abstain_text(passages), None, True, [], scored[0].probability if scored else 0.0)
         best = scored[0]
         c = best.candidate
         # the articles never name what is measured („Inflation“), the place or name the question hinges
         # on, or the sentence puts its statement in another place
-        if c.features[_MEASURED_MISSING] or self._misses_focus(q, c.passage) or names.other_place(q.text, c.text):
+        if (
+            c.features[_MEASURED_MISSING]
+            or self._misses_focus(q, c.passage, store)
+            or names.other_place(q.text, c.text)
+        ):
             return Draft(abstain_text(passages), None, True, [], best.probability)
         runner = close_second(best, scored, threshold)
         cited = [best, *([runner] if runner else [])]

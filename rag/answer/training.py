@@ -69,8 +69,9 @@ def _ask(rag: RAG, question: str, history: list | None, drop: set[str]) -> tuple
     if drop:
         ids = [{d, article_id(d)} for d in (p.doc_id for p in passages)]
         passages = [p for p, doc in zip(passages, ids, strict=True) if not (doc | set(p.duplicates)) & drop][:k]
-    q = analyse(standalone, *rag.chain.retriever.search.reference())
-    cands, lengths = rag.chain.extractive.candidates(q, passages)
+    store = rag.store
+    q = analyse(standalone, *rag.chain.retriever.search.reference(store))
+    cands, lengths = rag.chain.extractive.candidates(q, passages, store)
     return cands, float(np.median(list(lengths.values()))) if lengths else 0.0
 
 

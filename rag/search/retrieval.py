@@ -34,22 +34,25 @@ def time_reference(store: IndexStore) -> tuple[str, str]:
 
 
 class HybridSearch:
-    """Ranks chunks for a question; the store is fetched per call so index updates show at once."""
+    """Ranks chunks for a question in the index snapshot it is given (else the current one)."""
 
     def __init__(self, store: Callable[[], IndexStore], embedder: Embedder, settings: Settings) -> None:
         self._store = store
         self._embedder = embedder
         self._settings = settings
 
-    def reference(self) -> tuple[str, str]:
-        """See ``time_reference``: for the current index."""
-        return time_reference(self._store())
+    def reference(self, store: IndexStore | None = None) -> tuple[str, str]:
+        """See ``time_reference``: for ``store`` (default: the current index)."""
+        return time_reference(store or self._store())
 
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
-        """The ``k`` best passages, near-duplicate stories collapsed, from the articles ``filters`` admit."""
+    def search(
+        self, question: str, k: int | None = None, filters: Filters | None = None, store: IndexStore | None = None
+    ) -> list[Passage]:
+        """The ``k`` best passages, near-duplicate stories collapsed, from the articles ``filters`` admit,
+        in ``store`` (one question's snapshot of the index; default: the current one)."""
         s = self._settings
         k = k or s.top_k
-        store = self._store()
+        store = store or self._store()
         if store.n_chunks == 0:
             return []
         query = self._embedder.embed_query(question)
@@ -121,23 +124,6 @@ def to_document(p: Passage) -> Document:
             "times": list(p.times),
             "duplicates": list(p.duplicates),
         },
-    )
-
-
-def from_document(d: Document) -> Passage:
-    m = d.metadata
-    return Passage(
-        chunk_id=m["chunk_id"],
-        doc_id=m["doc_id"],
-        title=m["title"],
-        date=m["date"],
-        source=m["source"],
-        text=d.page_content,
-        start=m["start"],
-        end=m["end"],
-        score=m["score"],
-        times=tuple(m["times"]),
-        duplicates=tuple(m["duplicates"]),
     )
 
 
