@@ -16,12 +16,9 @@ SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SOLDIERS = "004_3e9192d80e1884ae.txt"
 
 
-@pytest.fixture(scope="module")
-def rag(tmp_path_factory: pytest.TempPathFactory) -> RAG:
-    rag = RAG(LocalStore.open(tmp_path_factory.mktemp("index")), HashEmbedder(), Settings())
-    report = rag.add([SEEDS])
-    assert len(report.added) == 5 and not report.errors
-    return rag
+@pytest.fixture
+def rag(fake_rag: RAG) -> RAG:
+    return fake_rag
 
 
 def test_a_typed_answer_quotes_and_cites_its_sentence(rag: RAG) -> None:
