@@ -39,3 +39,14 @@ def fake_rag(tmp_path_factory: pytest.TempPathFactory, _default_settings: None) 
     report = rag.add([SEEDS])
     assert len(report.added) == 5 and not report.errors
     return rag
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, _default_settings: None) -> Path:
+    """The seed articles indexed once per session with the real model; tests open it read-only
+    (``RAG.open(seed_index, settings)``) and build their own index when they write."""
+    from rag.api import RAG
+
+    index = tmp_path_factory.mktemp("seed-index")
+    RAG.build([SEEDS], index=index)
+    return index

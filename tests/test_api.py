@@ -21,8 +21,8 @@ RUTTE_2024 = {"000_304af5a79256d6cf.txt", "001_e44f32bd80eb2370.txt"}
 
 
 @pytest.fixture(scope="module")
-def rag(tmp_path_factory: pytest.TempPathFactory) -> RAG:
-    return RAG.build([SEEDS], index=tmp_path_factory.mktemp("index"))
+def rag(seed_index: Path) -> RAG:
+    return RAG.open(seed_index)
 
 
 def test_amount_for_a_year_the_article_calls_last_year(rag: RAG) -> None:

@@ -21,7 +21,6 @@ from rag.settings import Settings
 from rag.types import Citation, Passage
 from tests.llm_server import free_port, running_llm_server
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -192,10 +191,9 @@ def test_condense_returns_one_line(llm: LLMAnswerer) -> None:
 
 
 @pytest.fixture(scope="module")
-def llm_rag(llm_url: str, tmp_path_factory: pytest.TempPathFactory) -> RAG:
-    index = tmp_path_factory.mktemp("index")
+def llm_rag(llm_url: str, seed_index: Path) -> RAG:
     settings = Settings(answer_backend="llm", llm_base_url=llm_url, llm_model="gemma-3-270m", llm_max_tokens=48)
-    return RAG.build([SEEDS], index=index, settings=settings)
+    return RAG.open(seed_index, settings)
 
 
 @pytest.mark.slow

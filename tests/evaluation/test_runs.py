@@ -13,7 +13,6 @@ from rag.evaluation.squad import default_index_dir
 from rag.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 GOLD_IDS = ("s03", "s08", "s19", "s20")
 SUMMARY_KEYS = {
     "n",
@@ -81,10 +80,10 @@ SQUAD = {
 
 
 @pytest.fixture(scope="module")
-def seeds_rag(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def seeds_rag(seed_index: Path):  # type: ignore[no-untyped-def]
     from rag.api import RAG
 
-    return RAG.build([SEEDS], index=tmp_path_factory.mktemp("seeds-index"))
+    return RAG.open(seed_index)
 
 
 @pytest.mark.slow
