@@ -130,7 +130,7 @@ _NOT_NAMES = frozenset(
 )
 
 
-def _known(token: str, q: QuestionInfo) -> bool:
+def _in_question(token: str, q: QuestionInfo) -> bool:
     return stem(token.lower()) in q.terms or token.lower() in q.text.lower()
 
 
@@ -164,7 +164,7 @@ def _count(s: str, q: QuestionInfo) -> str | None:
         if re.fullmatch(r"eine?[mnrs]?", m.group(1), re.IGNORECASE) and m.group(0).split()[1:2] == [noun]:
             continue  # "Ein Polster" is an article and a noun, not a count
         phrase = m.group(0).strip()
-        if _known(noun, q) or any(t.startswith(stem(noun.lower())[:5]) for t in q.terms):
+        if _in_question(noun, q) or any(t.startswith(stem(noun.lower())[:5]) for t in q.terms):
             return phrase
         best = best or phrase
     if fraction:
@@ -202,7 +202,7 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
         if not found and roles:
             found = [words[roles[-1] : roles[-1] + 2]]
         for name in found:
-            if name[0].lower() in _NOT_NAMES or any(_known(t, q) or t.lower() in GAZETTEER for t in name):
+            if name[0].lower() in _NOT_NAMES or any(_in_question(t, q) or t.lower() in GAZETTEER for t in name):
                 continue
             names.append(" ".join(name))
     return names
@@ -221,7 +221,7 @@ def _place(s: str, q: QuestionInfo) -> str | None:
     „in/aus/nach/…“, or the dateline's („Philadelphia – …“)."""
     for m in _PLACE_KIND.finditer(s):
         place = m.group(1)
-        if not _known(place.split()[-1], q) and place.split()[0].lower() not in _NOT_NAMES:
+        if not _in_question(place.split()[-1], q) and place.split()[0].lower() not in _NOT_NAMES:
             return place
     dateline = _DATELINE.match(s)
     found = [(m["place"].strip(), bool(m["article"] or m["article2"])) for m in _PLACE.finditer(s)]
@@ -229,7 +229,7 @@ def _place(s: str, q: QuestionInfo) -> str | None:
         for part in re.split(r"\s*/\s*", place):
             for form in (part, part[:-1]) if part[-1:] in ("s", "n") else (part,):  # Brasiliens, Niederlanden
                 known = form.lower() in GAZETTEER if article else is_place(form)
-                if known and not _known(form.split()[-1], q):
+                if known and not _in_question(form.split()[-1], q):
                     return form
     return None
 
@@ -245,7 +245,7 @@ def _name(s: str, q: QuestionInfo) -> str | None:
         acronym = _ACRONYM.search(s[quoted.end() : quoted.end() + 12])
         return quoted.group(1) + (f" ({acronym.group(1)})" if acronym else "")
     organisations = [(m.group(1) or m.group(2)).strip(".") for m in _ORGANISATION.finditer(s)]
-    organisations = [o for o in organisations if not any(_known(t, q) for t in o.split())]
+    organisations = [o for o in organisations if not any(_in_question(t, q) for t in o.split())]
     if re.search(rf"\b{ORGANISATION}\b", q.text.lower()):  # „Welcher Verein …?“ asks for no person
         return organisations[0] if organisations else None
     names = _names(s, q)

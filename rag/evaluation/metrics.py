@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 # -- German normalisation ----------------------------------------------------------------------
 
-_UNITS = {
+_DIGIT_WORDS = {
     "ein": 1,
     "zwei": 2,
     "drei": 3,
@@ -25,9 +25,9 @@ _UNITS = {
     "acht": 8,
     "neun": 9,
 }
-"""Units as they appear inside compounds ("einundzwanzig", "dreihundert")."""
+"""Digit words as they appear inside compounds ("einundzwanzig", "dreihundert")."""
 _BELOW_20 = {
-    **_UNITS,
+    **_DIGIT_WORDS,
     "null": 0,
     "eins": 1,
     "zehn": 10,
@@ -69,8 +69,8 @@ def _below_100(word: str) -> int | None:
     if word in _TENS:
         return _TENS[word]
     unit, sep, tens = word.partition("und")
-    if sep and unit in _UNITS and tens in _TENS:
-        return _UNITS[unit] + _TENS[tens]
+    if sep and unit in _DIGIT_WORDS and tens in _TENS:
+        return _DIGIT_WORDS[unit] + _TENS[tens]
     return None
 
 
@@ -78,7 +78,7 @@ def _below_1000(word: str) -> int | None:
     head, sep, rest = word.partition("hundert")
     if not sep:
         return _below_100(word)
-    hundreds = 1 if head == "" else _UNITS.get(head)
+    hundreds = 1 if head == "" else _DIGIT_WORDS.get(head)
     rest = rest.removeprefix("und")
     below = 0 if not rest else _below_100(rest)
     return None if hundreds is None or below is None else hundreds * 100 + below

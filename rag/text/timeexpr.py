@@ -63,13 +63,15 @@ _NOT_A_SPAN = (
     r"(?!,? (?:in denen|in dem|in welchen|vom|von|zwischen|seit)\b"
     r"| (?:hintereinander|nacheinander|in folge|des|der)\b)"
 )
-_UNITS = (
+
+# nouns that make a number before them an amount, not a year („2025 Menschen“)
+_COUNTED_NOUNS = (
     r"euro|dollar|franken|pfund|menschen|personen|soldaten|einwohner|mitarbeiter|beschäftigte[n]?|tote"
     r"|todesopfer|prozent|kilometer|meter|tonnen|stück|mal|fälle[n]?|flüchtlinge|stimmen"
 )
 
 # A year as a number on its own: not inside "1.2025" or "2025,5", not an amount like "2025 Menschen".
-_YEAR_NUMBER = rf"(?<![\d.,])(?P<y>{_YEAR})(?![.,]\d)(?!\s+(?:{_UNITS})\b)"
+_YEAR_NUMBER = rf"(?<![\d.,])(?P<y>{_YEAR})(?![.,]\d)(?!\s+(?:{_COUNTED_NOUNS})\b)"
 
 _Ref = tuple[int | None, int | None, int | None]
 _Resolver = Callable[[re.Match[str], _Ref], str | None]
