@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from rag.answer.selector import Selector
 from rag.chain import ChainInput, NewsQAChain
 from rag.embedding import Embedder, get_embedder
 from rag.index.store import DocInfo, FileUpdate, IndexStore, open_store
-from rag.index.writes import IndexReport, add_files, commit, remove_docs
+from rag.index.writes import IndexReport, add_embedded, add_files, remove_docs
 from rag.search.retrieval import HybridSearch, NewsRetriever
 from rag.settings import Settings
 from rag.types import Answer, Filters, Passage
@@ -137,15 +136,8 @@ class RAG:
         """Write articles whose chunks and sentences the caller embedded already (with ``embedder``):
         a corpus embedded elsewhere, or a synthetic one for a benchmark. Each update replaces its file;
         ``group_duplicates=False`` skips looking for retold stories (one vector search per article)."""
-        started = time.perf_counter()
         with self._write_lock:
-            known = self._store.file_hashes([u.file for u in updates])
-            self._store = commit(self._store, updates, [], self.settings, self._embedder, group_duplicates)
-        report = IndexReport(
-            added=[u.file for u in updates if u.file not in known], updated=[u.file for u in updates if u.file in known]
-        )
-        report.n_chunks = self._store.n_chunks
-        report.seconds = time.perf_counter() - started
+            self._store, report = add_embedded(self._store, updates, self.settings, self._embedder, group_duplicates)
         return report
 
     def remove(self, doc_ids: Sequence[str]) -> IndexReport:

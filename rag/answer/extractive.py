@@ -97,18 +97,22 @@ class ExtractiveAnswerer:
             return [], self._threshold_of(self.selector.for_documents(0.0))
         features = np.vstack([c.features for c in cands])
         usual = document_kind(float(np.median(list(lengths.values()))) if lengths else 0.0)
-        kinds = ["passages" if lengths.get(c.passage.doc_id, 0) <= NOTE else usual for c in cands]
+
+        def kind_of(doc_id: str) -> str:
+            return "passages" if lengths.get(doc_id, 0) <= NOTE else usual
+
+        kinds = [kind_of(c.passage.doc_id) for c in cands]
         probabilities = np.zeros(len(cands))
         for kind in set(kinds):
             rows = np.asarray([k == kind for k in kinds])
+            # every model reads all candidates: its inputs compare each with the question's others
             probabilities[rows] = self.selector.models[kind].probabilities(features)[rows]
         scored = sorted(
             (Scored(c, float(p)) for c, p in zip(cands, probabilities, strict=True)),
             key=lambda s: s.probability,
             reverse=True,
         )
-        best = scored[0].candidate.passage.doc_id
-        return scored, self._threshold_of(self.selector.models["passages" if lengths.get(best, 0) <= NOTE else usual])
+        return scored, self._threshold_of(self.selector.models[kind_of(scored[0].candidate.passage.doc_id)])
 
     def _threshold_of(self, model: LogisticModel) -> float:
         return model.threshold if self._threshold is None else self._threshold

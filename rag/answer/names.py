@@ -86,7 +86,7 @@ _CONTINENTS = {
     "419": "NA SA",
 }
 # the short forms news use for countries CLDR names in full
-_COUNTRY_ALIASES = {"usa": "US", "großbritannien": "GB", "england": "GB", "holland": "NL", "weißrussland": "BY"}
+_COUNTRY_ALIASES = {"USA": "US", "Großbritannien": "GB", "England": "GB", "Holland": "NL", "Weißrussland": "BY"}
 
 
 @functools.cache
@@ -109,7 +109,7 @@ def _places() -> dict[str, tuple[Place, ...]]:
         for name in (c["name"], german.get(code, "")):
             add(name, place)
     for alias, code in _COUNTRY_ALIASES.items():
-        add(alias.capitalize() if alias != "usa" else "USA", Place("country", code, code, continent_of[code]))
+        add(alias, Place("country", code, code, continent_of[code]))
     for state in gc.get_us_states().values():
         add(state["name"], Place("region", f"US-{state['code']}", "US", continent_of["US"]))
     translate = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["de"]).gettext

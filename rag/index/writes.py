@@ -81,11 +81,11 @@ def add_files(
     batches = [work[i : i + size] for i in range(0, len(work), size)]
     bar = tqdm(total=len(work), unit="file", desc="Indexing", disable=not progress or not work, file=sys.stderr)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as reader:
-        ahead = reader.submit(_read, batches[0], known, settings) if batches else None
+        ahead = reader.submit(_read, batches[0], settings) if batches else None
         for n in range(len(batches)):
             assert ahead is not None
             updates, errors = ahead.result()
-            ahead = reader.submit(_read, batches[n + 1], known, settings) if n + 1 < len(batches) else None
+            ahead = reader.submit(_read, batches[n + 1], settings) if n + 1 < len(batches) else None
             report.errors.extend(errors)
             if updates:
                 _embed(updates, settings, embedder, progress and len(batches) == 1)
@@ -100,9 +100,7 @@ def add_files(
     return store, report
 
 
-def _read(
-    batch: Sequence[tuple[Path, str]], known: dict[str, str], settings: Settings
-) -> tuple[list[FileUpdate], list[str]]:
+def _read(batch: Sequence[tuple[Path, str]], settings: Settings) -> tuple[list[FileUpdate], list[str]]:
     """Parse and chunk a batch of files: the updates to embed, and one line for each file refused."""
     updates: list[FileUpdate] = []
     errors: list[str] = []
@@ -145,6 +143,21 @@ def _embed(updates: Sequence[FileUpdate], settings: Settings, embedder: Embedder
             offset += len(cs)
             u.sentences.append(ArticleSentences(sp, sentence_vectors[sentence_offset : sentence_offset + len(sp)]))
             sentence_offset += len(sp)
+
+
+def add_embedded(
+    store: IndexStore, updates: Sequence[FileUpdate], settings: Settings, embedder: Embedder, group_duplicates: bool
+) -> tuple[IndexStore, IndexReport]:
+    """Write articles embedded elsewhere in one commit; each update replaces its file."""
+    started = time.perf_counter()
+    known = store.file_hashes([u.file for u in updates])
+    store = commit(store, updates, [], settings, embedder, group_duplicates)
+    report = IndexReport(
+        added=[u.file for u in updates if u.file not in known], updated=[u.file for u in updates if u.file in known]
+    )
+    report.n_chunks = store.n_chunks
+    report.seconds = time.perf_counter() - started
+    return store, report
 
 
 REPETITIVE_MIN_CHUNKS = 50

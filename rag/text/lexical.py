@@ -1,7 +1,8 @@
-"""German lexical search: BM25 over Snowball stems, with compound parts and resolved times as terms.
+"""German words as index terms: stop words, Snowball stems, compound parts and resolved times.
 
-German glues nouns together ("Sicherheitsunterstützung"), so a question that says
-"Unterstützung" would miss the passage under plain BM25. Each long word is split against the
+The BM25 index over these terms is ``rag.index.bm25``. German glues nouns together
+("Sicherheitsunterstützung"), so a question that says "Unterstützung" would miss the passage under
+plain BM25. Each long word is split against the
 corpus's own vocabulary into a head and a modifier ("sicherheits|unterstützung"), and both
 stems are indexed beside the whole word. A chunk's resolved times ("im vergangenen Jahr" in
 an April 2025 article → 2024) are indexed as extra terms, so a question naming 2024 finds it.
