@@ -12,6 +12,7 @@ from typing import TypedDict
 
 from rag.answer.names import is_place
 from rag.answer.question import GAZETTEER
+from rag.text.lexical import APPROXIMATORS, STOPWORDS
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _LEAD = re.compile(
@@ -36,12 +37,7 @@ _POSSESSIVE = re.compile(r"(?:sein|ihr)(?:e[mnrs]?)?|his")
 _EARLIER, _LATER = {"davor", "zuvor", "früher", "vorjahr", "before"}, {"danach", "später", "folgejahr", "after"}
 _RELATIVE_YEAR = re.compile(rf"(?i)\b(?:(?:im|ein) jahr|im|the year) ({'|'.join(_EARLIER | _LATER)})\b")  # „im Vorjahr“
 _RUN = re.compile(r"[A-ZÄÖÜ][\w'’-]*(?:\s+[A-ZÄÖÜ][\w'’-]*)+")  # capitalised words in a row: a name?
-_STOP = set(
-    """der die das den dem des ein eine einen einem einer in im an am auf aus bei beim mit nach von vom zu zum zur für über
-    unter um seit bis rund etwa fast knapp mehr insgesamt und oder wer wen wem wessen wie was wann wo wohin woher welche
-    welcher welches welchen warum wieso weshalb hat ist war the a an of on at from to for with who whom what when where
-    how which why is are was were""".split()
-)
+_NOT_A_NAME = STOPWORDS | {w for a in APPROXIMATORS for w in a.split()}  # „Rund“ opens no name
 _PREPOSITIONS = set("in im an am auf aus bei beim nach zu zum zur für von mit at on for from to with".split())
 _AT, _IN = {"in", "im", "beim", "bei", "am"}, "in"  # kept before a place; „nach/aus Berlin“ becomes „in Berlin“
 _PLACE = re.compile(r"\b(in|im|beim|bei|am|nach|aus)\s+((?:der |dem |den )?[A-ZÄÖÜ][\w-]*(?:\s+[A-ZÄÖÜ][\w-]*)*)")
@@ -115,7 +111,7 @@ def _short_answer(answer: str | None) -> str | None:
 def _name(text: str) -> str | None:
     """The first name of two or more capitalised words („Trainer Hannu Järvenpää“ → „Hannu Järvenpää“)."""
     for m in _RUN.finditer(text):
-        words = list(dropwhile(lambda w: w.lower() in _STOP, m.group().split()))
+        words = list(dropwhile(lambda w: w.lower() in _NOT_A_NAME, m.group().split()))
         before = text[: m.start()].split()
         if len(words) >= 2 and not (before and before[-1][:1].isdigit()):  # not „50 Milliarden Euro“
             return " ".join(words[-2:])
@@ -156,7 +152,7 @@ def _resolve(text: str, person: str | None, place: str | None, topic: str | None
             return f"{prep} {_decline(topic, 'dat' if prep in _DATIVE else 'acc')}"
         if place and (low == "dort" or (low == "there" and prev not in _EXISTENTIAL)):
             return place
-        her = english and low == "her" and nxt.lower() not in _STOP  # „her car“, not „meet her in …“
+        her = english and low == "her" and nxt.lower() not in _NOT_A_NAME  # „her car“, not „meet her in …“
         if person and (her or _POSSESSIVE.fullmatch(word) and (nxt[:1].isupper() or english)):
             return f"{person}'s" if english else person + ("'" if person[-1] in "sßxz" else "s")
         if low not in _PRONOUNS or (low in _LOWER_ONLY and word != low) or (low == "es" and {prev, nxt} & _EXPLETIVE):
@@ -173,7 +169,9 @@ def _resolve(text: str, person: str | None, place: str | None, topic: str | None
 def _keywords(question: str) -> list[str]:
     """Names, nouns, places and years of a question after its first word, adjacent ones kept together."""
     words = re.findall(r"[\w-]+", question)[1:]
-    key = [bool(_YEAR.match(w)) or w.lower() in GAZETTEER or w[0].isupper() and w.lower() not in _STOP for w in words]
+    key = [
+        bool(_YEAR.match(w)) or w.lower() in GAZETTEER or w[0].isupper() and w.lower() not in _NOT_A_NAME for w in words
+    ]
     return [" ".join(w for w, _ in run) for is_key, run in groupby(zip(words, key), key=lambda p: p[1]) if is_key]
 
 

@@ -6,17 +6,12 @@ import re
 
 from rag.answer.names import is_first_name, is_place
 from rag.answer.question import GAZETTEER, ORGANISATION, QuestionInfo
-from rag.text.lexical import stem
+from rag.text.lexical import APPROXIMATORS, NUMBER_WORDS, stem
 from rag.text.timeexpr import MONTHS, WEEKDAYS
 
-_NUMBER_WORDS = (
-    "ein|eine|einen|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|"
-    "fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend"
-)
+_NUMBER_WORDS = "|".join(w for w, n in NUMBER_WORDS.items() if n > 0)  # „einen“, „dreizehn“ by the ``\w*`` after
 _NUM = rf"(?:\d{{1,3}}(?:[.\u202f ]\d{{3}})+|\d+(?:,\d+)?|(?:{_NUMBER_WORDS})\w*)"
-_QUAL = (
-    r"(?:(?:mehr als|weniger als|über|rund|etwa|knapp|fast|insgesamt|bis zu|mindestens|höchstens|weitere|gut|ca\.)\s+)?"
-)
+_QUAL = rf"(?:(?:{'|'.join(map(re.escape, APPROXIMATORS))})\s+)?"
 _SCALE = r"(?:Milliarden|Millionen|Billionen|Mrd\.|Mio\.|Tausend)"
 _CURRENCY = r"(?:US-Dollar|Dollar|Euro|€|\$|Franken|Pfund|Rubel|Yen|Prozent|%)"
 AMOUNT = re.compile(rf"{_QUAL}{_NUM}(?:[\s-]*{_SCALE})?[\s-]*{_CURRENCY}(?:-\w+)?", re.IGNORECASE)

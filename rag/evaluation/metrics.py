@@ -12,46 +12,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 
+from rag.text.lexical import NUMBER_WORDS
+
 # -- German normalisation ----------------------------------------------------------------------
 
-_DIGIT_WORDS = {
-    "ein": 1,
-    "zwei": 2,
-    "drei": 3,
-    "vier": 4,
-    "fünf": 5,
-    "sechs": 6,
-    "sieben": 7,
-    "acht": 8,
-    "neun": 9,
-}
+_DIGIT_WORDS = {w: n for w, n in NUMBER_WORDS.items() if 1 <= n <= 9 and w != "eins"}
 """Digit words as they appear inside compounds ("einundzwanzig", "dreihundert")."""
-_BELOW_20 = {
-    **_DIGIT_WORDS,
-    "null": 0,
-    "eins": 1,
-    "zehn": 10,
-    "elf": 11,
-    "zwölf": 12,
-    "dreizehn": 13,
-    "vierzehn": 14,
-    "fünfzehn": 15,
-    "sechzehn": 16,
-    "siebzehn": 17,
-    "achtzehn": 18,
-    "neunzehn": 19,
-}
-_TENS = {
-    "zwanzig": 20,
-    "dreißig": 30,
-    "dreissig": 30,
-    "vierzig": 40,
-    "fünfzig": 50,
-    "sechzig": 60,
-    "siebzig": 70,
-    "achtzig": 80,
-    "neunzig": 90,
-}
+_BELOW_20 = {w: n for w, n in NUMBER_WORDS.items() if n < 20}
+_TENS = {w: n for w, n in NUMBER_WORDS.items() if 20 <= n < 100}
 _ARTICLE_ONE = {"ein", "eine", "einer", "einen", "einem"}
 """Forms of "ein" that are read as 1 only right before a scale word ("eine Milliarde")."""
 _SCALE_WORDS = ("milliarden", "millionen", "tausend", "hundert")

@@ -31,9 +31,28 @@ STOPWORDS = frozenset(
     welchem welchen welcher welches wenn wer werde werden wie wieder will wir wird wo wurde wurden zu
     zum zur zwar zwischen wann warum wieso weshalb woher wohin womit wofür wieviel viel viele vielen
     laut the a an of and or to in on for is are was were what who when where which how much many did
-    does do
+    does do wen wem wessen whom why with from at
     """.split()
 )
+
+NUMBER_WORDS = {
+    **dict(zip("null eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf".split(), range(13), strict=True)),
+    "ein": 1,
+    **dict(zip("dreizehn vierzehn fünfzehn sechzehn siebzehn achtzehn neunzehn".split(), range(13, 20), strict=True)),
+    **dict(
+        zip("zwanzig dreißig vierzig fünfzig sechzig siebzig achtzig neunzig".split(), range(20, 100, 10), strict=True)
+    ),
+    "dreissig": 30,
+    "hundert": 100,
+    "tausend": 1000,
+}
+"""German number words as written alone; compounds („einundzwanzig“) are these glued together."""
+
+APPROXIMATORS = (
+    "mehr als", "weniger als", "über", "rund", "etwa", "knapp", "fast", "insgesamt", "bis zu", "mindestens",
+    "höchstens", "weitere", "gut", "ca.", "genau", "exakt", "ungefähr",
+)  # fmt: skip
+"""Words that qualify a number („rund 50 Millionen“, „mehr als 100 Tote“) and belong to it."""
 
 
 _ENGLISH = frozenset("the how what who whom when where which why did does do is are were many much of".split())

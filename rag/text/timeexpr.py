@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
+from rag.text.lexical import APPROXIMATORS, NUMBER_WORDS
 from rag.types import TimeMention
 
 MONTHS = {  # the one list of German month names, with Austria's „Jänner“
@@ -47,16 +48,21 @@ _LAST = (
 _NEXT = r"(?:(?:im|des|dem) )?(?:kommenden|nächsten) jahr(?:es)?|(?:nächstes|kommendes) jahr"
 _LAST2 = r"(?:(?:im|des|dem|vom) )?(?:vorletzten|vorvergangenen) jahr(?:es)?|(?:vorletztes|vorvergangenes) jahr"
 _NEXT2 = r"(?:(?:im|des|dem) )?übernächsten jahr(?:es)?|übernächstes jahr"
-_COUNTS = {
-    **dict.fromkeys(("ein", "eins", "einem", "einen"), 1),
-    **{w: n for n, w in enumerate("zwei drei vier fünf sechs sieben acht neun zehn elf zwölf".split(), 2)},
-    **dict.fromkeys(("a", "one"), 1),
-    **{w: n for n, w in enumerate("two three four five six seven eight nine ten eleven twelve".split(), 2)},
+_DE_COUNTS = {**{w: n for w, n in NUMBER_WORDS.items() if 1 <= n <= 12}, "einem": 1, "einen": 1}
+_EN_COUNTS = {
+    "a": 1,
+    **dict(zip("one two three four five six seven eight nine ten eleven twelve".split(), range(1, 13))),
 }
-# A count of years or months: digits (not the tail of "1,5") or a number word up to twelve.
-_DE_N = r"(?<![\d.,])(?P<n>\d{1,3}|ein(?:s|em|en)?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf)"
-_EN_N = r"(?<![\d.,])(?P<n>\d{1,3}|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-_ABOUT = r"(?:(?:rund|etwa|knapp|gut|fast|genau|exakt|ungefähr) )?"
+_COUNTS = {**_DE_COUNTS, **_EN_COUNTS}
+
+
+def _count_pattern(words: dict[str, int]) -> str:
+    """A count of years or months: digits (not the tail of "1,5") or a number word up to twelve."""
+    return rf"(?<![\d.,])(?P<n>\d{{1,3}}|{'|'.join(sorted(words, key=len, reverse=True))})"
+
+
+_DE_N, _EN_N = _count_pattern(_DE_COUNTS), _count_pattern(_EN_COUNTS)
+_ABOUT = rf"(?:(?:{'|'.join(map(re.escape, APPROXIMATORS))}) )?"
 # "in zwei Jahren" is a time ahead, but not a duration: "in zwei Jahren hintereinander", "in zwei Jahren,
 # in denen …", "in sechs Jahren, vom Gefecht 1754 bis …", "in drei Jahren des Krieges".
 _NOT_A_SPAN = (
