@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ import pytest
 from rag.index.local_store import LocalStore as Store
 from rag.index.store import FileUpdate, StoreError
 from rag.ingest import chunk_article
+from rag.text.lexical import stem
 from rag.types import Article
 
 DIM = 8
@@ -55,6 +57,41 @@ def test_each_write_leaves_one_consistent_generation(tmp_path: Path) -> None:
     store = _commit(store, [], ["b.txt"])
     _consistent(Store.open(tmp_path))
     assert len([p for p in tmp_path.iterdir() if p.name.startswith("gen-")]) == 1
+
+
+def _stored_terms(root: Path) -> dict[str, str]:
+    db = sqlite3.connect(root / (root / "CURRENT").read_text() / "chunks.sqlite")
+    return {f"{doc}#{seq}": terms for doc, seq, terms in db.execute("SELECT doc_id, seq, terms FROM chunks")}
+
+
+def _found(store: Store, query: str) -> set[str]:
+    return {c.chunk.doc_id for c in store.chunks([i for i, _ in store.search_lexical(query, 10)]).values()}
+
+
+def test_a_write_analyses_its_own_chunks_and_all_of_them_once_the_vocabulary_has_grown(tmp_path: Path) -> None:
+    many = " ".join(f"Thema{i}" for i in range(40))
+    store = _commit(Store.open(tmp_path), [_update("a.txt", f"Die Sicherheitsunterstützung wächst. {many}.", 1)])
+    first = _stored_terms(tmp_path)
+    assert stem("unterstützung") not in first["a.txt#0"].split()  # no word „Unterstützung“ to split against
+    store = _commit(store, [_update("b.txt", "Die Unterstützung wächst.", 2)])  # a few new words: a.txt is kept
+    assert _stored_terms(tmp_path)["a.txt#0"] == first["a.txt#0"]
+    assert _found(store, "Unterstützung") == {"b.txt"}
+    others = " ".join(f"Neues{i}" for i in range(10))  # a quarter more words: every chunk is analysed again
+    store = _commit(store, [_update("c.txt", f"{others}.", 3)])
+    assert stem("unterstützung") in _stored_terms(tmp_path)["a.txt#0"].split()
+    assert _found(store, "Unterstützung") == {"a.txt", "b.txt"}
+    _consistent(store)
+
+
+def test_an_index_written_before_terms_were_stored_gets_them_on_its_next_write(tmp_path: Path) -> None:
+    _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1)])
+    before = _stored_terms(tmp_path)
+    with sqlite3.connect(tmp_path / (tmp_path / "CURRENT").read_text() / "chunks.sqlite") as db:
+        db.execute("DROP INDEX chunks_unanalysed")
+        db.execute("ALTER TABLE chunks DROP COLUMN terms")
+    _commit(Store.open(tmp_path), [_update("b.txt", TEXT_B, 2)])
+    assert _stored_terms(tmp_path)["a.txt#0"] == before["a.txt#0"]
+    _consistent(Store.open(tmp_path))
 
 
 def test_failed_write_leaves_the_previous_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import bm25s
@@ -13,8 +13,24 @@ import numpy as np
 from rag.text.lexical import stem, terms, time_terms, word_parts, word_terms, words
 
 
+def vocabulary_of(texts: Iterable[str]) -> set[str]:
+    """Stems of the texts' words and of their hyphenated parts: what compounds are split against."""
+    return {stem(p) for t in texts for w in set(words(t)) for p in word_parts(w)}
+
+
+def chunk_terms(texts: Sequence[str], times: Sequence[Sequence[str]], vocabulary: set[str]) -> list[list[str]]:
+    """Index terms of each chunk (``rag.text.lexical.terms``); each distinct word is split once."""
+    expanded: dict[str, list[str]] = {}
+    return [
+        [t for w in words(text) for t in (expanded.get(w) or expanded.setdefault(w, word_terms(w, vocabulary)))]
+        + time_terms(tm)
+        for text, tm in zip(texts, times, strict=True)
+    ]
+
+
 class LexicalIndex:
-    """BM25 over chunk terms; rebuilt as a whole on every write, saved with bm25s (no pickle)."""
+    """BM25 over chunk terms, saved with bm25s (no pickle). A chunk's terms are worked out once, when it is
+    written, against the vocabulary of that moment; BM25 statistics are recomputed over all chunks."""
 
     def __init__(self, bm25: bm25s.BM25, ids: np.ndarray, vocabulary: set[str]) -> None:
         self._bm25 = bm25
@@ -23,17 +39,16 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str], times: Sequence[Sequence[str]], ids: Sequence[int]) -> LexicalIndex:
-        tokens = [words(t) for t in texts]
-        vocabulary = {stem(p) for w in set().union(*tokens) for p in word_parts(w)}
-        expanded: dict[str, list[str]] = {}  # each distinct word is split once against this vocabulary
-        corpus = [
-            [t for w in ws for t in (expanded.get(w) or expanded.setdefault(w, word_terms(w, vocabulary)))]
-            + time_terms(tm)
-            for ws, tm in zip(tokens, times, strict=True)
-        ]
+        """The index of these chunks, their compounds split against their own vocabulary."""
+        vocabulary = vocabulary_of(texts)
+        return cls.from_terms(chunk_terms(texts, times, vocabulary), ids, vocabulary)
+
+    @classmethod
+    def from_terms(cls, corpus: Sequence[Sequence[str]], ids: Sequence[int], vocabulary: set[str]) -> LexicalIndex:
+        """The index of chunks whose terms (``chunk_terms``) were worked out before, e.g. by earlier writes."""
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         if corpus:
-            bm25.index(corpus, show_progress=False)
+            bm25.index([list(c) for c in corpus], show_progress=False)
         return cls(bm25, np.asarray(ids, dtype=np.int64), vocabulary)
 
     def save(self, folder: Path) -> None:

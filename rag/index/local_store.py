@@ -24,11 +24,12 @@ import numpy as np
 from filelock import FileLock
 
 from rag.index import vectors as vector_index
-from rag.index.bm25 import LexicalIndex
+from rag.index.bm25 import LexicalIndex, chunk_terms, vocabulary_of
 from rag.index.store import ArticleSentences, DocInfo, FileUpdate, StoredChunk, StoreError, alignment
 from rag.types import Article, Chunk, Filters
 
 FORMAT_VERSION = 2
+_REANALYSE_GROWTH = 1.1
 _SCHEMA = """
 CREATE TABLE docs (
     doc_id TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL, date TEXT, source TEXT,
@@ -38,7 +39,7 @@ CREATE TABLE docs (
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL REFERENCES docs(doc_id), seq INTEGER NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, n_tokens INTEGER NOT NULL,
-    times TEXT NOT NULL
+    times TEXT NOT NULL, terms TEXT
 );
 CREATE TABLE sentences (
     doc_id TEXT NOT NULL REFERENCES docs(doc_id), start INTEGER NOT NULL, "end" INTEGER NOT NULL,
@@ -288,10 +289,9 @@ class LocalStore:
                         ],
                     )
                 files[update.file] = {"hash": update.file_hash, "docs": [a.doc_id for a in update.articles]}
+            lexical, analysed = _lexical(db, self.lexical.vocabulary, int(self.manifest.get("analysed_vocabulary", 0)))
             db.commit()
-            rows = db.execute("SELECT id, text, times FROM chunks ORDER BY id").fetchall()
             db.close()
-            lexical = LexicalIndex.build([r[1] for r in rows], [json.loads(r[2]) for r in rows], [r[0] for r in rows])
             lexical.save(tmp / "lexical")
             vectors = vector_index.fit(vectors)
             faiss.write_index(vectors, str(tmp / "vectors.faiss"))
@@ -302,6 +302,7 @@ class LocalStore:
                 "chunking": list(chunking),
                 "n_chunks": int(vectors.ntotal),
                 "vector_index": vector_index.kind_of(vectors),
+                "analysed_vocabulary": analysed,
                 "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "files": files,
             }
@@ -361,6 +362,34 @@ def _insert_article(
         ids.append(cur.lastrowid)
     if ids:
         vectors.add_with_ids(np.ascontiguousarray(vecs, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+
+
+def _lexical(db: sqlite3.Connection, vocabulary: set[str], analysed: int) -> tuple[LexicalIndex, int]:
+    """BM25 over every chunk in ``db``, and the vocabulary size its chunks' terms were last all worked out at.
+
+    A chunk's terms split its compounds against the vocabulary of the moment it is analysed. Chunks
+    without stored terms (written now) add their words to ``vocabulary`` and are analysed; earlier chunks
+    keep their terms, so a write costs its own analysis plus one pass of BM25 statistics. Once the
+    vocabulary has grown by ``_REANALYSE_GROWTH`` since every chunk was analysed, all are analysed again
+    („Sicherheitsunterstützung“ splits once „Unterstützung“ is known): amortised, each chunk is analysed
+    a bounded number of times however the archive grows.
+    """
+    if "terms" not in {r[1] for r in db.execute("PRAGMA table_info(chunks)")}:
+        db.execute("ALTER TABLE chunks ADD COLUMN terms TEXT")  # written before terms were stored
+    db.execute("CREATE INDEX IF NOT EXISTS chunks_unanalysed ON chunks(id) WHERE terms IS NULL")
+    new = db.execute("SELECT text FROM chunks WHERE terms IS NULL").fetchall()
+    vocabulary = vocabulary | vocabulary_of(r[0] for r in new)
+    if len(vocabulary) > analysed * _REANALYSE_GROWTH:
+        vocabulary = vocabulary_of(r[0] for r in db.execute("SELECT text FROM chunks"))  # forgets removed words
+        db.execute("UPDATE chunks SET terms = NULL")
+        analysed = len(vocabulary)
+    new = db.execute("SELECT id, text, times FROM chunks WHERE terms IS NULL").fetchall()
+    found = chunk_terms([r[1] for r in new], [json.loads(r[2]) for r in new], vocabulary)
+    db.executemany(
+        "UPDATE chunks SET terms=? WHERE id=?", [(" ".join(t), r[0]) for t, r in zip(found, new, strict=True)]
+    )
+    rows = db.execute("SELECT id, terms FROM chunks ORDER BY id").fetchall()
+    return LexicalIndex.from_terms([r[1].split() for r in rows], [r[0] for r in rows], vocabulary), analysed
 
 
 def _duplicate_group(db: sqlite3.Connection, vectors: faiss.Index, vecs: np.ndarray, threshold: float) -> str | None:
