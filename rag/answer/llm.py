@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-
-import httpx
-import openai
-from openai.types.chat import ChatCompletionMessageParam
+from typing import TYPE_CHECKING
 
 from rag.answer.extractive import ABSTAIN_TEXT, Draft
 from rag.answer.followup import Turn
@@ -22,6 +19,9 @@ from rag.settings import Settings
 from rag.text.lexical import stem, words
 from rag.text.timeexpr import resolve_times
 from rag.types import Citation, Passage
+
+if TYPE_CHECKING:  # the client library loads with the first LLMAnswerer: most runs answer without one
+    from openai.types.chat import ChatCompletionMessageParam
 
 _MARKER = re.compile(r"[ \t]*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _CONDENSE_MAX_TOKENS = 80
@@ -36,6 +36,8 @@ class LLMAnswerer:
     """Streams an answer from the configured endpoint and validates its citations."""
 
     def __init__(self, settings: Settings) -> None:
+        import openai
+
         self._settings = settings
         self._client = openai.OpenAI(
             base_url=settings.llm_base_url,
@@ -52,6 +54,9 @@ class LLMAnswerer:
         The instructions go into that user turn rather than a system message: templates of base
         and small models (Gemma) have no system role, and chat models follow them there as well.
         """
+        import httpx
+        import openai
+
         messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": f"{instructions}\n\n{content}"}]
         url = self._settings.llm_base_url
         try:
