@@ -87,7 +87,6 @@ def test_an_index_written_before_terms_were_stored_gets_them_on_its_next_write(t
     _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1)])
     before = _stored_terms(tmp_path)
     with sqlite3.connect(tmp_path / (tmp_path / "CURRENT").read_text() / "chunks.sqlite") as db:
-        db.execute("DROP INDEX chunks_unanalysed")
         db.execute("ALTER TABLE chunks DROP COLUMN terms")
     _commit(Store.open(tmp_path), [_update("b.txt", TEXT_B, 2)])
     assert _stored_terms(tmp_path)["a.txt#0"] == before["a.txt#0"]

@@ -275,11 +275,19 @@ class LocalStore:
                 entry["docs"] = [d for d in entry["docs"] if d not in stale]
                 if not entry["docs"]:
                     del files[file]
+            new_chunks = [c for update in updates for chunks in update.chunks for c in chunks]
+            vocabulary, analysed = _vocabulary(
+                db, self.lexical.vocabulary, int(self.manifest.get("analysed_vocabulary", 0)), new_chunks
+            )
+            new_terms = iter(chunk_terms([c.text for c in new_chunks], [c.times for c in new_chunks], vocabulary))
             for update in updates:
                 for article, chunks, vecs, content_hash in zip(
                     update.articles, update.chunks, update.vectors, update.hashes, strict=True
                 ):
-                    _insert_article(db, vectors, update.file, article, chunks, vecs, content_hash, duplicate_threshold)
+                    terms = [next(new_terms) for _ in chunks]
+                    _insert_article(
+                        db, vectors, update.file, article, chunks, terms, vecs, content_hash, duplicate_threshold
+                    )
                 for article, sentences in zip(update.articles, update.sentences, strict=False):
                     db.executemany(
                         'INSERT INTO sentences (doc_id, start, "end", vector) VALUES (?,?,?,?)',
@@ -289,7 +297,8 @@ class LocalStore:
                         ],
                     )
                 files[update.file] = {"hash": update.file_hash, "docs": [a.doc_id for a in update.articles]}
-            lexical, analysed = _lexical(db, self.lexical.vocabulary, int(self.manifest.get("analysed_vocabulary", 0)))
+            rows = db.execute("SELECT id, terms FROM chunks ORDER BY id").fetchall()
+            lexical = LexicalIndex.from_terms([r[1].split() for r in rows], [r[0] for r in rows], vocabulary)
             db.commit()
             db.close()
             lexical.save(tmp / "lexical")
@@ -331,6 +340,7 @@ def _insert_article(
     file: str,
     article: Article,
     chunks: Sequence[Chunk],
+    terms: Sequence[Sequence[str]],
     vecs: np.ndarray,
     content_hash: str,
     duplicate_threshold: float,
@@ -354,42 +364,41 @@ def _insert_article(
         ],
     )
     ids = []
-    for c in chunks:
+    for c, t in zip(chunks, terms, strict=True):
         cur = db.execute(
-            'INSERT INTO chunks (doc_id, seq, start, "end", text, n_tokens, times) VALUES (?,?,?,?,?,?,?)',
-            [c.doc_id, c.seq, c.start, c.end, c.text, c.n_tokens, json.dumps(list(c.times))],
+            'INSERT INTO chunks (doc_id, seq, start, "end", text, n_tokens, times, terms) VALUES (?,?,?,?,?,?,?,?)',
+            [c.doc_id, c.seq, c.start, c.end, c.text, c.n_tokens, json.dumps(list(c.times)), " ".join(t)],
         )
         ids.append(cur.lastrowid)
     if ids:
         vectors.add_with_ids(np.ascontiguousarray(vecs, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
 
-def _lexical(db: sqlite3.Connection, vocabulary: set[str], analysed: int) -> tuple[LexicalIndex, int]:
-    """BM25 over every chunk in ``db``, and the vocabulary size its chunks' terms were last all worked out at.
+def _vocabulary(
+    db: sqlite3.Connection, vocabulary: set[str], analysed: int, new_chunks: Sequence[Chunk]
+) -> tuple[set[str], int]:
+    """The vocabulary that compounds of ``new_chunks`` are split against, and its size when every chunk
+    in ``db`` was last analysed against it (``analysed``: that size before this write).
 
-    A chunk's terms split its compounds against the vocabulary of the moment it is analysed. Chunks
-    without stored terms (written now) add their words to ``vocabulary`` and are analysed; earlier chunks
-    keep their terms, so a write costs its own analysis plus one pass of BM25 statistics. Once the
-    vocabulary has grown by ``_REANALYSE_GROWTH`` since every chunk was analysed, all are analysed again
+    A chunk's index terms are worked out once, when it is written, and stored with it: a write costs
+    its own chunks' analysis plus one pass of BM25 statistics. Once the vocabulary has grown by
+    ``_REANALYSE_GROWTH`` since every chunk was analysed, the chunks in ``db`` are analysed again here
     („Sicherheitsunterstützung“ splits once „Unterstützung“ is known): amortised, each chunk is analysed
     a bounded number of times however the archive grows.
     """
     if "terms" not in {r[1] for r in db.execute("PRAGMA table_info(chunks)")}:
         db.execute("ALTER TABLE chunks ADD COLUMN terms TEXT")  # written before terms were stored
-    db.execute("CREATE INDEX IF NOT EXISTS chunks_unanalysed ON chunks(id) WHERE terms IS NULL")
-    new = db.execute("SELECT text FROM chunks WHERE terms IS NULL").fetchall()
-    vocabulary = vocabulary | vocabulary_of(r[0] for r in new)
-    if len(vocabulary) > analysed * _REANALYSE_GROWTH:
-        vocabulary = vocabulary_of(r[0] for r in db.execute("SELECT text FROM chunks"))  # forgets removed words
-        db.execute("UPDATE chunks SET terms = NULL")
-        analysed = len(vocabulary)
-    new = db.execute("SELECT id, text, times FROM chunks WHERE terms IS NULL").fetchall()
-    found = chunk_terms([r[1] for r in new], [json.loads(r[2]) for r in new], vocabulary)
+        analysed = 0
+    own = vocabulary_of(c.text for c in new_chunks)
+    if len(vocabulary | own) <= analysed * _REANALYSE_GROWTH:
+        return vocabulary | own, analysed
+    rows = db.execute("SELECT id, text, times FROM chunks").fetchall()
+    vocabulary = own | vocabulary_of(r[1] for r in rows)  # forgets the words of removed chunks
+    found = chunk_terms([r[1] for r in rows], [json.loads(r[2]) for r in rows], vocabulary)
     db.executemany(
-        "UPDATE chunks SET terms=? WHERE id=?", [(" ".join(t), r[0]) for t, r in zip(found, new, strict=True)]
+        "UPDATE chunks SET terms=? WHERE id=?", [(" ".join(t), r[0]) for t, r in zip(found, rows, strict=True)]
     )
-    rows = db.execute("SELECT id, terms FROM chunks ORDER BY id").fetchall()
-    return LexicalIndex.from_terms([r[1].split() for r in rows], [r[0] for r in rows], vocabulary), analysed
+    return vocabulary, len(vocabulary)
 
 
 def _duplicate_group(db: sqlite3.Connection, vectors: faiss.Index, vecs: np.ndarray, threshold: float) -> str | None:
