@@ -40,6 +40,7 @@ def test_a_place_question_gets_the_place(rag: RAG) -> None:
         "Wer hat die Fußball-Weltmeisterschaft 2014 gewonnen?",  # nothing of it in the articles
         "Wann soll die neue Zielvorgabe in Amsterdam vereinbart werden?",  # the articles say: in Den Haag
         "Wie viel Hilfe hat Ecuador der Ukraine 2025 zugesagt?",  # a country no article names
+        "Wie alt ist Nato-Generalsekretär Mark Rutte?",  # his words are quoted, his age is not given
     ],
 )
 def test_questions_the_articles_do_not_answer_abstain(rag: RAG, question: str) -> None:

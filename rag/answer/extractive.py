@@ -141,15 +141,17 @@ class ExtractiveAnswerer:
             return Draft(abstain_text(passages), None, True, [], scored[0].probability if scored else 0.0)
         best = scored[0]
         c = best.candidate
+        runner = close_second(best, scored, threshold)
         # the articles never name what is measured („Inflation“), the place or name the question hinges
-        # on, or the sentence puts its statement in another place
+        # on; the sentence puts its statement in another place; or neither quoted sentence has the unit
+        # the question asks in („Wie schwer …?“ against a sentence with a length only)
         if (
             c.features[_MEASURED_MISSING]
             or self._misses_focus(q, c.passage, store)
             or names.other_place(q.text, c.text)
+            or (q.unit and not any(re.search(q.unit, s.candidate.text, re.IGNORECASE) for s in (best, runner) if s))
         ):
             return Draft(abstain_text(passages), None, True, [], best.probability)
-        runner = close_second(best, scored, threshold)
         cited = [best, *([runner] if runner else [])]
         agreeing = _same_fact(best, scored, threshold)
         conflict = None if agreeing else _conflicting(best, scored, q, threshold)

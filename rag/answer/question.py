@@ -132,30 +132,58 @@ def analyse(question: str, reference_date: str | None = None, reference: str = "
     english = is_english(q)
     # What is measured is looked up in the articles' German vocabulary: not for English questions.
     measured = _measured(q) if answer_type in ("amount", "count", "duration") and not english else None
-    unit = (
-        next((u for cue, u in _UNITS if re.search(cue, low)), None)
-        if answer_type in ("amount", "count", "duration", "other")
-        else None
-    )
+    unit = _unit(q, answer_type == "amount")
     return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(resolved)), times, measured, english, unit, notes)
 
 
-# What a quantity question measures → the units its answer must carry.
-_UNITS: list[tuple[str, str]] = [
-    (r"\b(wiegt|wogen|wiegen|schwer|gewicht|weigh)", r"\b(kilo\w*|kg|gramm|g|tonnen|t|pfund)\b"),
-    (r"\b(geschwindigkeit|schnell|tempo|speed|fast)\b", r"(km/h|stundenkilometer|kilometer pro stunde|mph|knoten)"),
-    (
-        r"\b(kost\w*|preis\w*|teuer|zahl\w*|strafe|ablöse|gehalt|umsatz|gewinn|verlust|budget|cost|price|pay)",
-        r"(euro|dollar|€|\$|franken|pfund|yen|rubel|kronen|yuan|cent)",
-    ),
-    (r"\b(wie alt|alter\b|how old)", r"\b(jahre?n?|jährige\w*|years?)\b"),
-    (r"\b(prozent|anteil|quote|rate|percent|share)\b", r"(prozent|%|prozentpunkte)"),
-    (r"\b(wie lange|dauer|how long)\b", r"\b(sekunden|minuten|stunden|tage\w*|wochen|monate\w*|jahre\w*|std)\b"),
-    (
-        r"\b(wie (hoch|lang|weit|groß|tief|breit)|länge|höhe|entfernung|fläche|durchmesser|how (tall|long|far|big))\b",
-        r"\b(meter|m|km|kilometer|zentimeter|cm|millimeter|mm|quadrat\w*|hektar|ha|fuß|meilen)\b",
-    ),
-]
+# What a quantity question measures → the unit its answer must carry. The adjective after „wie“ names
+# the measure („Wie schwer …“); else the first word that names it: a verb („wiegt“, „kostet“) or a noun,
+# alone or as the head of a compound („Geldstrafe“, „Arbeitslosenquote“). „Wie hoch/groß/viel“ and
+# most nouns name none (a height, a group's size, a price are all „hoch“).
+_WEIGHT = r"\b(kilo\w*|kg|gramm|g|tonnen|t|pfund)\b"
+_SPEED = r"(km/h|stundenkilometer|kilometer pro stunde|mph|knoten)"
+_MONEY = r"(euro|dollar|€|\$|franken|pfund|yen|rubel|kronen|yuan|cent)"
+_AGE = r"(\d+(?:,\d+)?\s+(?:(?:millionen|milliarden)\s+)?jahre?n?\b|jährige|years? old|alter von)"  # not „im Jahr 2025“
+_PERCENT = r"(prozent|%|prozentpunkte|hälfte|drittel|viertel|fünftel|zehntel|jede[rs]? \w+te\b)"
+_LENGTH = r"\b((?:kilo|zenti|milli|mikro|nano)?meter\w*|k?m|[cmnµ]m|quadrat\w*|hektar|ha|fuß|meilen)\b"
+_ADJECTIVES = {
+    "schwer": _WEIGHT, "schnell": _SPEED, "teuer": _MONEY, "alt": _AGE, "lang": _LENGTH,
+    "weit": _LENGTH, "tief": _LENGTH, "breit": _LENGTH, "heavy": _WEIGHT, "fast": _SPEED, "expensive": _MONEY,
+    "old": _AGE, "far": _LENGTH, "tall": _LENGTH,
+}  # fmt: skip
+_VERBS = re.compile(r"(wieg|wog|weigh)\w*|(kost|zahl|bezahl|cost|pay|paid)\w*")
+_NOUNS = {
+    "gewicht": _WEIGHT, "geschwindigkeit": _SPEED, "tempo": _SPEED, "preis": _MONEY, "preise": _MONEY,
+    "strafe": _MONEY, "ablöse": _MONEY, "gehalt": _MONEY, "umsatz": _MONEY, "gewinn": _MONEY, "verlust": _MONEY,
+    "budget": _MONEY, "rechnung": _MONEY, "betrag": _MONEY, "summe": _MONEY, "miete": _MONEY, "kosten": _MONEY,
+    "schaden": _MONEY, "lohn": _MONEY, "geld": _MONEY, "zulage": _MONEY, "zulagen": _MONEY, "strafen": _MONEY,
+    "mieten": _MONEY, "gehälter": _MONEY, "löhne": _MONEY, "price": _MONEY, "inflation": _PERCENT, "alter": _AGE, "prozent": _PERCENT, "anteil": _PERCENT,
+    "quote": _PERCENT, "rate": _PERCENT, "percent": _PERCENT, "share": _PERCENT,
+    "länge": _LENGTH, "entfernung": _LENGTH, "fläche": _LENGTH, "durchmesser": _LENGTH, "distanz": _LENGTH,
+}  # fmt: skip
+
+
+def _unit(question: str, amount: bool) -> str | None:
+    """The pattern of the unit the answer to ``question`` must carry, if it implies one: „wie“ with a
+    measure („Wie schwer …?“), an ``amount`` question („Wie viel/hoch …?“) whose words name it, or the
+    noun asked for („Zu welchem Preis …?“). A count's unit is its noun; a noun elsewhere in the question
+    names no measure („Welcher Spieler erhielt eine Strafe?“); how long is answered in many ways („bis ins
+    18. Jahrhundert“)."""
+    adjective = re.search(r"\b(?:wie|how)\s+(\w+)", question, re.IGNORECASE)
+    if adjective and adjective.group(1).lower() in _ADJECTIVES:
+        return _ADJECTIVES[adjective.group(1).lower()]
+    asked = re.search(r"\b(?:welche[mnrs]?|which|what)\s+(\w+)", question, re.IGNORECASE)  # „Zu welchem Preis“
+    words = re.findall(r"\w+", question) if amount else [asked.group(1)] if asked else []
+    for word in words:
+        verb = _VERBS.fullmatch(word)  # verbs are written in lower case: „zahlen“, not „Zahlen“
+        if verb:
+            return _WEIGHT if verb.group(1) else _MONEY
+        low = word.lower()
+        head = next((n for n in _NOUNS if low.endswith(n) and len(low) - len(n) != 1), None)  # not „Frate“
+        if head:
+            return _NOUNS[head]
+    return None
+
 
 # Nouns that name the kind of answer or its unit rather than its topic: „Wie viel Geld …“.
 _ANSWER_NOUNS = frozenset(

@@ -58,7 +58,12 @@ def test_yes_no_questions(question: str, answer_type: str) -> None:
         ("Wie viel wiegt der Kuschelpolster?", "5 Kilogramm"),
         ("Was soll der Polster kosten?", "10.000 Yen"),
         ("How old was Robert Stigwood when he died?", "81 Jahre"),
-        ("Wie lange hat er für die Strecke gebraucht?", "drei Tage"),
+        ("Wie hoch war der Marktanteil von Servus TV?", "1,7 Prozent"),  # the compound's head names it
+        ("Wie hoch ist der Anteil der Befragten, die nie in der Schule waren?", "ein Viertel"),
+        ("Wie hoch sind die Nachtzulagen?", "120 Euro"),
+        ("Zu welchem Preis wird das Spiel verkauft?", "rund 10 Euro"),  # the noun asked for
+        ("Wie schwer ist die teuerste Insel?", "40 Tonnen"),  # „wie schwer“, not „teuer“
+        ("Wie alt ist der Bundesschulsprecher?", "der 18-Jährige"),
     ],
 )
 def test_units_a_quantity_question_implies(question: str, sentence_unit: str) -> None:
@@ -66,8 +71,24 @@ def test_units_a_quantity_question_implies(question: str, sentence_unit: str) ->
     assert unit is not None and re.search(unit, sentence_unit, re.IGNORECASE)
 
 
-def test_no_unit_where_the_question_implies_none() -> None:
-    assert analyse("Wie viele Tiger leben in Nepal?").unit is None
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie viele Tiger leben in Nepal?",  # a count's unit is its noun
+        "Wie hieß der Lehrer, der nach der Schwertattacke starb?",  # „Schwert“ is no „schwer“
+        "Wie groß ist die teuerste Insel?",  # „groß“ may be an area, a length, a number of people
+        "Wie hoch ist die Monatspension?",  # a height, a price or a rate: „hoch“ alone says none
+        "Welcher Panthers-Spieler erhielt eine Strafe?",  # a person, whatever the sentence says of money
+        "Wie lange nutzten die Hugenotten französische Namen?",  # „bis ins 18. Jahrhundert“
+    ],
+)
+def test_no_unit_where_the_question_implies_none(question: str) -> None:
+    assert analyse(question).unit is None
+
+
+def test_the_age_unit_is_an_age_not_any_year() -> None:
+    unit = analyse("Wie alt ist Mark Rutte?").unit
+    assert unit is not None and not re.search(unit, "im Jahr 2025", re.IGNORECASE)
 
 
 def test_relative_times_count_from_the_reference_date_and_say_so() -> None:
