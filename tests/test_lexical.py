@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from rag.index.bm25 import LexicalIndex
 from rag.text.lexical import split_compound, stem, terms
 
@@ -43,9 +45,11 @@ def test_unknown_words_find_nothing() -> None:
     assert _index().search("Fußball Weltmeisterschaft", 3) == []
 
 
-def test_save_and_load_round_trip(tmp_path: Path) -> None:
+def test_save_and_load_round_trip_memory_mapped(tmp_path: Path) -> None:
     index = _index()
     index.save(tmp_path / "lex")
     loaded = LexicalIndex.load(tmp_path / "lex")
     assert loaded.search("Wiesbaden", 2) == index.search("Wiesbaden", 2)
+    assert loaded.search("Wiesbaden", 2, admitted=np.asarray([13])) == index.search("Wiesbaden", 2, np.asarray([13]))
     assert loaded.vocabulary == index.vocabulary
+    assert isinstance(loaded._bm25.scores["data"], np.memmap)  # read on demand, not copied into memory

@@ -1,4 +1,5 @@
-"""BM25 over chunk terms (``rag.text.lexical.terms``): built with bm25s, saved without pickle."""
+"""BM25 over chunk terms (``rag.text.lexical.terms``): built with bm25s, saved without pickle, read back
+memory-mapped (a server keeps only the pages its queries touch)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex:
         ids = np.load(folder / "chunk_ids.npy", allow_pickle=False)
         vocabulary = set(json.loads((folder / "compound_vocabulary.json").read_text(encoding="utf-8")))
-        bm25 = bm25s.BM25.load(str(folder), show_progress=False) if len(ids) else bm25s.BM25()
+        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if len(ids) else bm25s.BM25()
         return cls(bm25, ids, vocabulary)
 
     def idf(self, term: str) -> float:
