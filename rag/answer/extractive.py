@@ -29,6 +29,7 @@ from rag.types import Citation, Passage
 ABSTAIN_TEXT = "Dazu finde ich in den Artikeln keine Angaben."
 _NEGATION = re.compile(r"\b(nicht|kein\w*|nie|niemals|weder|not|no|never)\b", re.IGNORECASE)
 _LEXICAL = FEATURES.index("lexical")
+_SPAN_MISSING = FEATURES.index("span_missing")
 _MEASURED_MISSING = FEATURES.index("measured_missing")
 
 
@@ -192,16 +193,24 @@ RUNNER_UP = 0.5
 likely to answer as the best one: two plausible answers are more use than a coin toss."""
 
 
+RUNNER_UP_TYPED = 0.3
+"""The bar for a second sentence that holds the asked phrase when the best one does not."""
+
+
 def close_second(best: Scored, scored: list[Scored], threshold: float) -> Scored | None:
     """The next sentence of the best one's article that nearly ties with it (and does not overlap it)."""
     c = best.candidate
     lo, hi = c.passage.start + c.start, c.passage.start + c.end
-    for s in scored[1:]:
-        if s.probability < max(threshold, RUNNER_UP * best.probability):
+    untyped = bool(c.features[_SPAN_MISSING])  # the best sentence lacks the asked phrase (a place, a number)
+    for s in scored[1:]:  # best first: below the lower bar nothing further can qualify
+        if s.probability < max(threshold, min(RUNNER_UP, RUNNER_UP_TYPED) * best.probability):
             return None
         o = s.candidate
-        if o.passage.doc_id == c.passage.doc_id and not (
-            lo < o.passage.start + o.end and o.passage.start + o.start < hi
+        bar = RUNNER_UP_TYPED if untyped and o.span is not None else RUNNER_UP
+        if (
+            s.probability >= bar * best.probability
+            and o.passage.doc_id == c.passage.doc_id
+            and not (lo < o.passage.start + o.end and o.passage.start + o.start < hi)
         ):
             return s
     return None

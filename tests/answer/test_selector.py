@@ -182,10 +182,12 @@ def test_threshold_balances_answers_and_abstentions() -> None:
     )
 
 
-def _scored(doc: str, start: int, probability: float) -> Scored:
+def _scored(doc: str, start: int, probability: float, span: str | None = None, lacks_span: bool = False) -> Scored:
     passage = Passage(f"{doc}::0", doc, "T", None, None, BODY, 0, len(BODY), 0.03)
     end = start + 20
-    candidate = Candidate(passage, 1, start, end, BODY[start:end], None, (), np.zeros(len(FEATURES)))
+    features = np.zeros(len(FEATURES))
+    features[FEATURES.index("span_missing")] = float(lacks_span)  # a typed question, no phrase of its type
+    candidate = Candidate(passage, 1, start, end, BODY[start:end], span, (), features)
     return Scored(candidate, probability)
 
 
@@ -195,3 +197,13 @@ def test_aclose_second_sentence_of_the_same_article_is_quoted_too() -> None:
     assert close_second(best, [best, overlapping, other_article, second], 0.1) is second
     assert close_second(best, [best, _scored("a.txt", 60, 0.2)], 0.1) is None  # under half as likely
     assert close_second(best, [best, second], 0.45) is None  # under the threshold
+
+
+def test_a_second_sentence_with_the_asked_phrase_is_quoted_at_a_lower_bar_when_the_best_has_none() -> None:
+    """„Wo …?“: the best sentence names „die US-Ostküstenstadt“, the next one „Philadelphia“."""
+    untyped = _scored("a.txt", 0, 0.4, lacks_span=True)
+    place, plain = _scored("a.txt", 60, 0.15, span="Philadelphia"), _scored("a.txt", 60, 0.15)
+    assert close_second(untyped, [untyped, place], 0.1) is place
+    assert close_second(untyped, [untyped, plain], 0.1) is None  # without the phrase: half as likely, as before
+    typed = _scored("a.txt", 0, 0.4, span="Boston")
+    assert close_second(typed, [typed, place], 0.1) is None  # the best sentence has its own phrase
