@@ -157,8 +157,9 @@ _NOUNS = {
     "strafe": _MONEY, "ablöse": _MONEY, "gehalt": _MONEY, "umsatz": _MONEY, "gewinn": _MONEY, "verlust": _MONEY,
     "budget": _MONEY, "rechnung": _MONEY, "betrag": _MONEY, "summe": _MONEY, "miete": _MONEY, "kosten": _MONEY,
     "schaden": _MONEY, "lohn": _MONEY, "geld": _MONEY, "zulage": _MONEY, "zulagen": _MONEY, "strafen": _MONEY,
-    "mieten": _MONEY, "gehälter": _MONEY, "löhne": _MONEY, "price": _MONEY, "inflation": _PERCENT, "alter": _AGE, "prozent": _PERCENT, "anteil": _PERCENT,
-    "quote": _PERCENT, "rate": _PERCENT, "percent": _PERCENT, "share": _PERCENT,
+    "mieten": _MONEY, "gehälter": _MONEY, "löhne": _MONEY, "price": _MONEY, "alter": _AGE, "inflation": _PERCENT,
+    "prozent": _PERCENT, "anteil": _PERCENT, "quote": _PERCENT, "rate": _PERCENT, "percent": _PERCENT,
+    "share": _PERCENT,
     "länge": _LENGTH, "entfernung": _LENGTH, "fläche": _LENGTH, "durchmesser": _LENGTH, "distanz": _LENGTH,
 }  # fmt: skip
 
