@@ -203,6 +203,27 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
     return names
 
 
+_PEOPLE = (
+    *_ROLES, "mann", "frau", "bub", "junge", "mädchen", "kind", "sohn", "tochter", "vater", "mutter", "bruder",
+    "schwester", "lehrer", "lehrerin", "schüler", "schülerin", "täter", "täterin", "opfer", "fahrer", "fahrerin",
+    "lenker", "lenkerin", "pilot", "pilotin", "arzt", "ärztin", "patient", "patientin", "polizist", "polizistin",
+    "soldat", "soldatin", "jährige", "jähriger",
+)  # fmt: skip
+_NAME_ASKED = re.compile(r"^(?:und\s+)?wie\s+(?:heißt|hieß|heisst|hiess|heißen|hießen)\s+(?:der|die|den)\s+(.*)", re.I)
+
+
+def asks_for_a_persons_name(question: str) -> bool:
+    """„Wie heißt der achtjährige Bub …?“: the answer can only be a person's name."""
+    m = _NAME_ASKED.match(question.strip())
+    nouns = [w for w in re.findall(r"[\w-]+", m.group(1)) if re.search(r"(?:^|-)[A-ZÄÖÜ]", w)] if m else []
+    return bool(nouns) and nouns[0].lower().endswith(_PEOPLE)  # „der 21-Jährige“ too
+
+
+def names_a_person(sentence: str, q: QuestionInfo) -> bool:
+    """Whether ``sentence`` names a person the question does not."""
+    return bool(_names(sentence, q))
+
+
 def _person(s: str, q: QuestionInfo) -> str | None:
     names = _names(s, q)
     if len(names) >= 2:

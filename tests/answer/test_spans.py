@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.question import analyse
-from rag.answer.spans import find_span, is_whole_phrase
+from rag.answer.spans import asks_for_a_persons_name, find_span, is_whole_phrase, names_a_person
 
 
 def span(question: str, sentence: str) -> str | None:
@@ -143,3 +143,26 @@ def test_organisation_questions_get_no_person() -> None:
 )
 def test_places_by_their_kind_and_names_inside_longer_runs(question: str, sentence: str, expected: str) -> None:
     assert span(question, sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "person"),
+    [
+        ("Wie heißt der achtjährige Bub, dem beide Hände transplantiert wurden?", True),
+        ("Wie hieß der Lehrer, der nach der Attacke starb?", True),
+        ("Wie heißt der 21-Jährige, der durch Saalfelden raste?", True),
+        ("Wie heißt der neue FP-Bürgermeister von Wels?", True),  # the compound's head is a role
+        ("Wie heißt der Roboter, mit dem Yamaha Motorräder fahren lässt?", False),
+        ("Wie heißt das neue Verteidigungskonzept der Nato?", False),
+    ],
+)
+def test_questions_that_can_only_be_answered_by_a_persons_name(question: str, person: bool) -> None:
+    assert asks_for_a_persons_name(question) is person
+
+
+def test_a_sentence_that_withholds_the_name_names_no_person() -> None:
+    q = analyse("Wie heißt der achtjährige Bub, dem in Philadelphia Hände transplantiert wurden?")
+    assert not names_a_person(
+        "Einem acht Jahre alten Burschen sind in Philadelphia zwei Hände transplantiert worden.", q
+    )
+    assert names_a_person("Der achtjährige Zion Harvey aus Baltimore erhielt zwei neue Hände.", q)
