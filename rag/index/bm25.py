@@ -45,11 +45,11 @@ class LexicalIndex:
         return cls.from_terms(chunk_terms(texts, times, vocabulary), ids, vocabulary)
 
     @classmethod
-    def from_terms(cls, corpus: Sequence[Sequence[str]], ids: Sequence[int], vocabulary: set[str]) -> LexicalIndex:
+    def from_terms(cls, corpus: list[list[str]], ids: Sequence[int], vocabulary: set[str]) -> LexicalIndex:
         """The index of chunks whose terms (``chunk_terms``) were worked out before, e.g. by earlier writes."""
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         if corpus:
-            bm25.index([list(c) for c in corpus], show_progress=False)
+            bm25.index(corpus, show_progress=False)
         return cls(bm25, np.asarray(ids, dtype=np.int64), vocabulary)
 
     def save(self, folder: Path) -> None:

@@ -390,8 +390,9 @@ def _vocabulary(
         db.execute("ALTER TABLE chunks ADD COLUMN terms TEXT")  # written before terms were stored
         analysed = 0
     own = vocabulary_of(c.text for c in new_chunks)
-    if len(vocabulary | own) <= analysed * _REANALYSE_GROWTH:
-        return vocabulary | own, analysed
+    grown = vocabulary | own
+    if len(grown) <= analysed * _REANALYSE_GROWTH:
+        return grown, analysed
     rows = db.execute("SELECT id, text, times FROM chunks").fetchall()
     vocabulary = own | vocabulary_of(r[1] for r in rows)  # forgets the words of removed chunks
     found = chunk_terms([r[1] for r in rows], [json.loads(r[2]) for r in rows], vocabulary)
