@@ -42,6 +42,13 @@ def test_the_wheel_ships_prompts_selector_and_every_module(wheel: Path) -> None:
 def test_a_fresh_virtualenv_installs_the_wheel_and_answers_a_seed_question(wheel: Path, tmp_path: Path) -> None:
     """What a user gets from ``pip install``: the declared dependencies, the packaged prompts, an answer."""
     env = tmp_path / "env"
+    try:
+        _install_and_answer(wheel, env, tmp_path)
+    finally:  # the venv holds about 1.5 GB (torch): pytest keeps three runs' temp dirs, so a full disk fails CI
+        shutil.rmtree(env, ignore_errors=True)
+
+
+def _install_and_answer(wheel: Path, env: Path, tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
     pip = [str(env / "bin" / "python"), "-m", "pip", "install", "-q"]
     # CPU torch first, as the Makefile does: a plain dependency on it would pull the CUDA build.
