@@ -30,6 +30,7 @@ ABSTAIN_TEXT = "Dazu finde ich in den Artikeln keine Angaben."
 _NEGATION = re.compile(r"\b(nicht|kein\w*|nie|niemals|weder|not|no|never)\b", re.IGNORECASE)
 _LEXICAL = FEATURES.index("lexical")
 _SPAN_MISSING = FEATURES.index("span_missing")
+_REASON_CUE = FEATURES.index("reason_cue")
 _MEASURED_MISSING = FEATURES.index("measured_missing")
 
 
@@ -142,7 +143,7 @@ class ExtractiveAnswerer:
             return Draft(abstain_text(passages), None, True, [], scored[0].probability if scored else 0.0)
         best = scored[0]
         c = best.candidate
-        runner = close_second(best, scored, threshold)
+        runner = close_second(best, scored, threshold, q.answer_type == "explanation")
         quoted = [s.candidate.text for s in (best, runner) if s]
         # the articles never name what is measured („Inflation“), the place or name the question hinges
         # on; the sentence puts its statement in another place; no quoted sentence has the unit the
@@ -197,19 +198,29 @@ likely to answer as the best one: two plausible answers are more use than a coin
 
 
 RUNNER_UP_TYPED = 0.3
-"""The bar for a second sentence that holds the asked phrase when the best one does not."""
+"""The bar for a second sentence that holds what is asked (a phrase of the asked type, a reason for
+„Warum …?“) when the best one does not."""
 
 
-def close_second(best: Scored, scored: list[Scored], threshold: float) -> Scored | None:
-    """The next sentence of the best one's article that nearly ties with it (and does not overlap it)."""
+def close_second(best: Scored, scored: list[Scored], threshold: float, asks_reason: bool = False) -> Scored | None:
+    """The next sentence of the best one's article that nearly ties with it (and does not overlap it).
+
+    ``asks_reason``: the question asks why; the best sentence often restates the event asked about
+    („… ist mit 100 km/h durch Saalfelden gerast“) and a sentence giving a reason („Als Motiv …“) is
+    what is asked.
+    """
     c = best.candidate
     lo, hi = c.passage.start + c.start, c.passage.start + c.end
-    untyped = bool(c.features[_SPAN_MISSING])  # the best sentence lacks the asked phrase (a place, a number)
+
+    def holds_the_asked(x: Candidate) -> bool:  # a reason; or a phrase of the asked type (a place, a number …)
+        return bool(x.features[_REASON_CUE]) if asks_reason else x.span is not None
+
+    untyped = not c.features[_REASON_CUE] if asks_reason else bool(c.features[_SPAN_MISSING])
     for s in scored[1:]:  # best first: below the lower bar nothing further can qualify
         if s.probability < max(threshold, min(RUNNER_UP, RUNNER_UP_TYPED) * best.probability):
             return None
         o = s.candidate
-        bar = RUNNER_UP_TYPED if untyped and o.span is not None else RUNNER_UP
+        bar = RUNNER_UP_TYPED if untyped and holds_the_asked(o) else RUNNER_UP
         if (
             s.probability >= bar * best.probability
             and o.passage.doc_id == c.passage.doc_id

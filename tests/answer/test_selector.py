@@ -182,11 +182,14 @@ def test_threshold_balances_answers_and_abstentions() -> None:
     )
 
 
-def _scored(doc: str, start: int, probability: float, span: str | None = None, lacks_span: bool = False) -> Scored:
+def _scored(
+    doc: str, start: int, probability: float, span: str | None = None, lacks_span: bool = False, reason: bool = False
+) -> Scored:
     passage = Passage(f"{doc}::0", doc, "T", None, None, BODY, 0, len(BODY), 0.03)
     end = start + 20
     features = np.zeros(len(FEATURES))
     features[FEATURES.index("span_missing")] = float(lacks_span)  # a typed question, no phrase of its type
+    features[FEATURES.index("reason_cue")] = float(reason)  # a „Warum …?“ question, a sentence giving a reason
     candidate = Candidate(passage, 1, start, end, BODY[start:end], span, (), features)
     return Scored(candidate, probability)
 
@@ -207,3 +210,13 @@ def test_a_second_sentence_with_the_asked_phrase_is_quoted_at_a_lower_bar_when_t
     assert close_second(untyped, [untyped, plain], 0.1) is None  # without the phrase: half as likely, as before
     typed = _scored("a.txt", 0, 0.4, span="Boston")
     assert close_second(typed, [typed, place], 0.1) is None  # the best sentence has its own phrase
+
+
+def test_a_second_sentence_giving_a_reason_is_quoted_at_the_lower_bar_for_why_questions() -> None:
+    """„Warum ist er gerast?“: the best sentence restates the event, the third one gives the motive."""
+    event, motive = _scored("a.txt", 0, 0.9), _scored("a.txt", 60, 0.28, reason=True)
+    detail = _scored("a.txt", 30, 0.29)
+    assert close_second(event, [event, detail, motive], 0.07, asks_reason=True) is motive
+    assert close_second(event, [event, detail, motive], 0.07) is None  # not a why-question: a third as likely
+    reasoned = _scored("a.txt", 0, 0.9, reason=True)
+    assert close_second(reasoned, [reasoned, motive], 0.07, asks_reason=True) is None  # the best gives a reason
