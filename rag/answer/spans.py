@@ -144,8 +144,17 @@ def find_span(sentence: str, q: QuestionInfo) -> str | None:
     return finder(sentence, q) if finder else None
 
 
+def _given(phrase: str, q: QuestionInfo) -> bool:
+    """Whether the phrase's number is one the question states: „Wie viele der 150 Mitarbeiter …?“ is
+    not answered by „150 Mitarbeiter“."""
+    return any(
+        re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", q.text) for n in re.findall(r"\d(?:[\d.,]*\d)?", phrase)
+    )
+
+
 def _amount(s: str, q: QuestionInfo) -> str | None:
     hits = [m.group(0).strip() for m in AMOUNT.finditer(s)]
+    hits = [h for h in hits if not _given(h, q)]
     return hits[0] if hits else _count(s, q)
 
 
@@ -159,6 +168,8 @@ def _count(s: str, q: QuestionInfo) -> str | None:
         if re.fullmatch(r"eine?[mnrs]?", m.group(1), re.IGNORECASE) and m.group(0).split()[1:2] == [noun]:
             continue  # "Ein Polster" is an article and a noun, not a count
         phrase = m.group(0).strip()
+        if _given(phrase, q):
+            continue
         if _in_question(noun, q) or any(t.startswith(stem(noun.lower())[:5]) for t in q.terms):
             return phrase
         best = best or phrase
@@ -169,6 +180,7 @@ def _count(s: str, q: QuestionInfo) -> str | None:
 
 def _duration(s: str, q: QuestionInfo) -> str | None:
     hits = [m.group(0).strip() for m in _DURATION.finditer(s)]
+    hits = [h for h in hits if not _given(h, q)]
     return max(hits, key=len) if hits else None
 
 

@@ -99,6 +99,10 @@ def test_typed_answers_are_whole_phrases(phrase: str) -> None:
         ("Wie lange brauchte er?", "26 Minuten nach Mitternacht kam er ins Ziel.", None),
         ("Wann öffnet der Saal wieder?", "Bis Ende 2016 sollen wieder Konzerte möglich sein.", "Ende 2016"),
         ("Wann wurde eröffnet?", "Die Brücke wurde am 15. Jänner 2015 eröffnet.", "15. Jänner 2015"),  # Austrian
+        # a number the question states is not its answer
+        ("Wie viele der 150 Mitarbeiter gehen?", "Wie viele der 150 Mitarbeiter gehen, ist unklar.", None),
+        ("Wie viele der 150 Mitarbeiter gehen?", "Von den 150 Mitarbeitern gehen 40 Mitarbeiter.", "40 Mitarbeiter"),
+        ("Wie viel kostet es mit 2 Euro Rabatt?", "Mit 2 Euro Rabatt kostet es 12,50 Euro.", "12,50 Euro"),
     ],
 )
 def test_typed_spans(question: str, sentence: str, expected: str | None) -> None:
