@@ -54,3 +54,23 @@ def test_save_and_load_round_trip_memory_mapped(tmp_path: Path) -> None:
     assert loaded.vocabulary == index.vocabulary
     mapped = Path("/proc/self/maps").read_text()
     assert str(tmp_path / "lex" / "data.csc.index.npy") in mapped  # read on demand, not copied into memory
+
+
+def test_the_streamed_build_scores_as_bm25s_itself() -> None:
+    """``from_terms`` assembles bm25s's matrix without bm25s's per-chunk lists: same scores, same ranking."""
+    import bm25s
+
+    from rag.index.bm25 import chunk_terms, vocabulary_of
+
+    texts = TEXTS * 3 + ["Die Brücke in Linz kostet 12 Millionen Euro. Die Brücke wird 2027 eröffnet."]
+    vocabulary = vocabulary_of(texts)
+    corpus = chunk_terms(texts, [[] for _ in texts], vocabulary)
+    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference.index(corpus, show_progress=False)
+    ids = list(range(100, 100 + len(texts)))
+    streamed = LexicalIndex.from_terms(iter(zip(ids, corpus, strict=True)), vocabulary)
+    for query in (["ukrain", "milliard"], [stem("brücke")], [stem("unterstützung"), "2024"]):
+        want_docs, want = reference.retrieve([query], k=5, show_progress=False)
+        got = streamed.search(" ".join(query), 5)
+        assert [ids[d] for d, s in zip(want_docs[0], want[0], strict=True) if s > 0] == [i for i, _ in got]
+        assert np.allclose([s for s in want[0] if s > 0], [s for _, s in got], atol=1e-5)

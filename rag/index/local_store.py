@@ -30,6 +30,7 @@ from rag.types import Article, Chunk, Filters
 
 FORMAT_VERSION = 2
 _REANALYSE_GROWTH = 1.1
+_BATCH = 10_000
 _SCHEMA = """
 CREATE TABLE docs (
     doc_id TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL, date TEXT, source TEXT,
@@ -279,12 +280,12 @@ class LocalStore:
             vocabulary, analysed = _vocabulary(
                 db, self.lexical.vocabulary, int(self.manifest.get("analysed_vocabulary", 0)), new_chunks
             )
-            new_terms = iter(chunk_terms([c.text for c in new_chunks], [c.times for c in new_chunks], vocabulary))
+            expanded: dict[str, list[str]] = {}  # each distinct word split once for the whole write
             for update in updates:
                 for article, chunks, vecs, content_hash in zip(
                     update.articles, update.chunks, update.vectors, update.hashes, strict=True
                 ):
-                    terms = [next(new_terms) for _ in chunks]
+                    terms = chunk_terms([c.text for c in chunks], [c.times for c in chunks], vocabulary, expanded)
                     _insert_article(
                         db, vectors, update.file, article, chunks, terms, vecs, content_hash, duplicate_threshold
                     )
@@ -297,8 +298,8 @@ class LocalStore:
                         ],
                     )
                 files[update.file] = {"hash": update.file_hash, "docs": [a.doc_id for a in update.articles]}
-            rows = db.execute("SELECT id, terms FROM chunks ORDER BY id").fetchall()
-            lexical = LexicalIndex.from_terms([r[1].split() for r in rows], [r[0] for r in rows], vocabulary)
+            rows = db.execute("SELECT id, terms FROM chunks ORDER BY id")  # read one chunk at a time
+            lexical = LexicalIndex.from_terms(((i, terms.split()) for i, terms in rows), vocabulary)
             db.commit()
             db.close()
             lexical.save(tmp / "lexical")
@@ -393,12 +394,17 @@ def _vocabulary(
     grown = vocabulary | own
     if len(grown) <= analysed * _REANALYSE_GROWTH:
         return grown, analysed
-    rows = db.execute("SELECT id, text, times FROM chunks").fetchall()
-    vocabulary = own | vocabulary_of(r[1] for r in rows)  # forgets the words of removed chunks
-    found = chunk_terms([r[1] for r in rows], [json.loads(r[2]) for r in rows], vocabulary)
-    db.executemany(
-        "UPDATE chunks SET terms=? WHERE id=?", [(" ".join(t), r[0]) for t, r in zip(found, rows, strict=True)]
-    )
+    vocabulary = own | vocabulary_of(text for (text,) in db.execute("SELECT text FROM chunks"))  # forgets removed words
+    expanded: dict[str, list[str]] = {}
+    last = -1
+    while rows := db.execute(
+        "SELECT id, text, times FROM chunks WHERE id > ? ORDER BY id LIMIT ?", [last, _BATCH]
+    ).fetchall():  # in batches: a million chunks' terms never sit in memory at once
+        found = chunk_terms([r[1] for r in rows], [json.loads(r[2]) for r in rows], vocabulary, expanded)
+        db.executemany(
+            "UPDATE chunks SET terms=? WHERE id=?", [(" ".join(t), r[0]) for t, r in zip(found, rows, strict=True)]
+        )
+        last = rows[-1][0]
     return vocabulary, len(vocabulary)
 
 
