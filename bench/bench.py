@@ -178,7 +178,8 @@ def scale_run(n: int, pool_file: Path, store: str) -> dict:
         row = {
             "store": store,
             "chunks": n,
-            "index_type": getattr(rag.store, "manifest", {}).get("vector_index"),
+            "index_type": "+".join(sorted({s.meta["vector_index"] for s in getattr(rag.store, "segments", [])}))
+            or None,
             "build_s": round(build_s, 1),
             "add_one_article_s": round(add_one_s, 2),
             "query_p50_ms": round(pct(latencies, 50), 1),

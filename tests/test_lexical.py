@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.index.bm25 import LexicalIndex
+from rag.index.bm25 import LexicalIndex, Postings, chunk_terms, vocabulary_of
 from rag.text.lexical import split_compound, stem, terms
 
 TEXTS = [
@@ -45,30 +45,46 @@ def test_unknown_words_find_nothing() -> None:
     assert _index().search("Fußball Weltmeisterschaft", 3) == []
 
 
-def test_save_and_load_round_trip_memory_mapped(tmp_path: Path) -> None:
-    index = _index()
-    index.save(tmp_path / "lex")
-    loaded = LexicalIndex.load(tmp_path / "lex")
-    assert loaded.search("Wiesbaden", 2) == index.search("Wiesbaden", 2)
-    assert loaded.search("Wiesbaden", 2, admitted=np.asarray([13])) == index.search("Wiesbaden", 2, np.asarray([13]))
-    assert loaded.vocabulary == index.vocabulary
+def test_postings_save_and_load_round_trip_memory_mapped(tmp_path: Path) -> None:
+    vocabulary = vocabulary_of(TEXTS)
+    postings = Postings.build(zip([10, 11, 12, 13], chunk_terms(TEXTS, [[]] * 4, vocabulary), strict=True), vocabulary)
+    postings.save(tmp_path / "postings")
+    loaded = Postings.load(tmp_path / "postings")
+    index, again = (LexicalIndex([(p, np.ones(4, dtype=bool))]) for p in (postings, loaded))
+    assert again.search("Wiesbaden", 2) == index.search("Wiesbaden", 2)
+    assert again.search("Wiesbaden", 2, admitted=np.asarray([13])) == index.search("Wiesbaden", 2, np.asarray([13]))
+    assert again.vocabulary == index.vocabulary
     mapped = Path("/proc/self/maps").read_text()
-    assert str(tmp_path / "lex" / "data.csc.index.npy") in mapped  # read on demand, not copied into memory
+    assert str(tmp_path / "postings" / "rows.npy") in mapped  # read on demand, not copied into memory
+
+
+def test_deleted_chunks_neither_match_nor_count_in_the_statistics() -> None:
+    vocabulary = vocabulary_of(TEXTS)
+    found = chunk_terms(TEXTS, [[]] * 4, vocabulary)
+    postings = Postings.build(zip([10, 11, 12, 13], found, strict=True), vocabulary)
+    without_last = LexicalIndex([(postings, np.asarray([True, True, True, False]))])
+    alone = LexicalIndex([(Postings.build(zip([10, 11, 12], found[:3], strict=True), vocabulary), np.ones(3, bool))])
+    assert without_last.n_chunks == 3 and not without_last.search("koordiniert", 5)
+    assert without_last.search("Ukraine Milliarden", 5) == alone.search("Ukraine Milliarden", 5)
+    assert without_last.idf(stem("ukraine")) == alone.idf(stem("ukraine"))
 
 
 def test_the_streamed_build_scores_as_bm25s_itself() -> None:
-    """``from_terms`` assembles bm25s's matrix without bm25s's per-chunk lists: same scores, same ranking."""
+    """Our postings score as bm25s (Lucene BM25) does over the same chunks: same scores, same ranking."""
     import bm25s
 
-    from rag.index.bm25 import chunk_terms, vocabulary_of
-
-    texts = TEXTS * 3 + ["Die Brücke in Linz kostet 12 Millionen Euro. Die Brücke wird 2027 eröffnet."]
+    texts = TEXTS + [
+        "Die Brücke in Linz kostet 12 Millionen Euro. Die Brücke wird 2027 eröffnet.",
+        "Die Ukraine erhält weitere Milliarden, sagte der Minister.",
+        "Die Brücke über die Donau bleibt gesperrt.",
+    ]
     vocabulary = vocabulary_of(texts)
     corpus = chunk_terms(texts, [[] for _ in texts], vocabulary)
     reference = bm25s.BM25(k1=1.2, b=0.75)
     reference.index(corpus, show_progress=False)
     ids = list(range(100, 100 + len(texts)))
-    streamed = LexicalIndex.from_terms(iter(zip(ids, corpus, strict=True)), vocabulary)
+    postings = Postings.build(iter(zip(ids, corpus, strict=True)), vocabulary)
+    streamed = LexicalIndex([(postings, np.ones(len(ids), dtype=bool))])
     for query in (["ukrain", "milliard"], [stem("brücke")], [stem("unterstützung"), "2024"]):
         want_docs, want = reference.retrieve([query], k=5, show_progress=False)
         got = streamed.search(" ".join(query), 5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import faiss
 import numpy as np
 import pytest
 
+from rag.index.local_store import MERGE_FACTOR
 from rag.index.local_store import LocalStore as Store
 from rag.index.store import FileUpdate, StoreError
 from rag.ingest import chunk_article
@@ -40,9 +40,12 @@ def _commit(store: Store, updates: list[FileUpdate], removed: list[str] = ()) ->
 
 
 def _consistent(store: Store) -> None:
-    """FAISS, SQLite and BM25 hold the same chunks."""
-    ids = [i for d in store.documents() for i in range(d.n_chunks)]
-    assert store.n_chunks == len(ids) == store.lexical._ids.size
+    """FAISS, SQLite and BM25 hold the same live chunks; the folder holds the segments the manifest names."""
+    n = sum(d.n_chunks for d in store.documents())
+    dim = int(store.manifest.get("dim") or DIM)
+    hits = store.search_dense(np.ones(dim, dtype=np.float32) / np.sqrt(dim), n + 5)
+    assert store.n_chunks == n == len(hits) == len(store.chunks([i for i, _ in hits]))
+    assert {s.name for s in store.segments} == {p.name for p in store.root.glob("seg-*")}  # debris: only .tmp-
 
 
 TEXT_A = "Die Nato sagte 50 Milliarden Euro zu. Im vergangenen Jahr war es weniger. Rutte lobte die Alliierten."
@@ -56,12 +59,44 @@ def test_each_write_leaves_one_consistent_generation(tmp_path: Path) -> None:
     _consistent(store)
     store = _commit(store, [], ["b.txt"])
     _consistent(Store.open(tmp_path))
-    assert len([p for p in tmp_path.iterdir() if p.name.startswith("gen-")]) == 1
+    assert [d.doc_id for d in Store.open(tmp_path).documents()] == ["a.txt"]
+    assert len(list(tmp_path.glob("manifest-*"))) == 1
 
 
-def _stored_terms(root: Path) -> dict[str, str]:
-    db = sqlite3.connect(root / (root / "CURRENT").read_text() / "chunks.sqlite")
-    return {f"{doc}#{seq}": terms for doc, seq, terms in db.execute("SELECT doc_id, seq, terms FROM chunks")}
+def test_a_write_adds_a_segment_and_leaves_the_others_untouched(tmp_path: Path) -> None:
+    """Deletes and updates are marks in the manifest; the first segment's files never change."""
+    many = _update("c.txt", " ".join(f"Thema{i}" for i in range(40)) + ".", 4)  # later writes add few words
+    store = _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1), _update("b.txt", TEXT_B, 2), many])
+    first = store.segments[0].folder
+    before = {p.name: p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    store = _commit(store, [_update("a.txt", TEXT_B + " Neu: Wiesbaden.", 3)])
+    store = _commit(store, [], ["b.txt"])
+    assert [s.folder for s in store.segments][0] == first and len(store.segments) == 2
+    assert {p.name: p.read_bytes() for p in first.rglob("*") if p.is_file()} == before
+    assert {
+        c.chunk.doc_id for c in store.chunks([i for i, _ in store.search_lexical("Wiesbaden Soldaten", 10)]).values()
+    } == {"a.txt"}
+    assert "Wiesbaden" in (store.article("a.txt") or Article("", "", "")).body
+    merged = store.optimize()
+    assert len(merged.segments) == 1 and [d.doc_id for d in merged.documents()] == ["a.txt", "c.txt"]
+    assert merged.search_lexical("Wiesbaden", 5) and not merged.search_lexical("Alliierten", 5)  # old a.txt
+    _consistent(merged)
+
+
+def test_ten_segments_of_one_size_merge_into_one(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    for i in range(MERGE_FACTOR):
+        store = _commit(store, [_update(f"{i}.txt", TEXT_B, i)])  # the same words: no re-analysis merges
+    assert len(store.segments) == 1 and len(store.documents()) == MERGE_FACTOR  # after nine segments: one
+    _consistent(store)
+
+
+def _stored_terms(store: Store) -> dict[str, str]:
+    return {
+        f"{doc}#{seq}": terms
+        for segment in store.segments
+        for doc, seq, terms in segment.query("SELECT doc_id, seq, terms FROM chunks")
+    }
 
 
 def _found(store: Store, query: str) -> set[str]:
@@ -71,26 +106,24 @@ def _found(store: Store, query: str) -> set[str]:
 def test_a_write_analyses_its_own_chunks_and_all_of_them_once_the_vocabulary_has_grown(tmp_path: Path) -> None:
     many = " ".join(f"Thema{i}" for i in range(40))
     store = _commit(Store.open(tmp_path), [_update("a.txt", f"Die Sicherheitsunterstützung wächst. {many}.", 1)])
-    first = _stored_terms(tmp_path)
+    first = _stored_terms(store)
     assert stem("unterstützung") not in first["a.txt#0"].split()  # no word „Unterstützung“ to split against
     store = _commit(store, [_update("b.txt", "Die Unterstützung wächst.", 2)])  # a few new words: a.txt is kept
-    assert _stored_terms(tmp_path)["a.txt#0"] == first["a.txt#0"]
+    assert _stored_terms(store)["a.txt#0"] == first["a.txt#0"]
     assert _found(store, "Unterstützung") == {"b.txt"}
     others = " ".join(f"Neues{i}" for i in range(10))  # a quarter more words: every chunk is analysed again
     store = _commit(store, [_update("c.txt", f"{others}.", 3)])
-    assert stem("unterstützung") in _stored_terms(tmp_path)["a.txt#0"].split()
+    assert stem("unterstützung") in _stored_terms(store)["a.txt#0"].split()
     assert _found(store, "Unterstützung") == {"a.txt", "b.txt"}
     _consistent(store)
 
 
-def test_an_index_written_before_terms_were_stored_gets_them_on_its_next_write(tmp_path: Path) -> None:
-    _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1)])
-    before = _stored_terms(tmp_path)
-    with sqlite3.connect(tmp_path / (tmp_path / "CURRENT").read_text() / "chunks.sqlite") as db:
-        db.execute("ALTER TABLE chunks DROP COLUMN terms")
-    _commit(Store.open(tmp_path), [_update("b.txt", TEXT_B, 2)])
-    assert _stored_terms(tmp_path)["a.txt#0"] == before["a.txt#0"]
-    _consistent(Store.open(tmp_path))
+def test_an_index_of_an_older_format_asks_to_be_built_again(tmp_path: Path) -> None:
+    (tmp_path / "gen-1").mkdir()
+    (tmp_path / "gen-1" / "manifest.json").write_text(json.dumps({"format": 2, "files": {}}))
+    (tmp_path / "CURRENT").write_text("gen-1")
+    with pytest.raises(StoreError, match="format 2 is not 3; delete the folder and index again"):
+        Store.open(tmp_path)
 
 
 def test_failed_write_leaves_the_previous_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,8 +155,7 @@ def test_the_cli_reports_an_index_of_another_model_without_a_traceback(tmp_path:
 
 def test_damaged_manifest_is_reported(tmp_path: Path) -> None:
     _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1)])
-    folder = tmp_path / (tmp_path / "CURRENT").read_text()
-    (folder / "manifest.json").write_text("{")
+    (tmp_path / (tmp_path / "CURRENT").read_text()).write_text("{")
     with pytest.raises(StoreError, match="damaged"):
         Store.open(tmp_path)
 
@@ -157,8 +189,6 @@ def test_killing_rag_index_at_any_moment_keeps_a_complete_index(tmp_path: Path) 
         docs = {d.doc_id for d in store.documents()}
         assert docs == old or docs >= old | {f.name for f in rest.iterdir()}
         _consistent(store)
-        manifest = json.loads((index / (index / "CURRENT").read_text() / "manifest.json").read_text())
-        assert manifest["n_chunks"] == store.n_chunks
     final = subprocess.run([*cmd, str(rest)], capture_output=True, text=True, cwd=tmp_path)
     assert final.returncode == 0, final.stderr
     assert len(Store.open(index).documents()) == 7

@@ -66,7 +66,7 @@ def running_server(rag: RAG, settings: Settings, port: int | None = None) -> Ite
 def serve(settings: Settings) -> None:
     """Open (and on first start build) the index of ``settings.corpus_dir``, then run the web chat and the API."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "bm25s", "sentence_transformers"):
+    for noisy in ("httpx", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     auth_pair(settings)  # fail early on a malformed RAG_SERVER_AUTH
     print(f"Öffne den Index {settings.index_dir.resolve()} …", flush=True)

@@ -30,6 +30,7 @@ from rag.evaluation.metrics import (
     token_f1,
 )
 from rag.evaluation.report import write_outputs
+from rag.index.local_store import FORMAT_VERSION
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -127,9 +128,10 @@ def load_gold(path: str | Path) -> list[GoldItem]:
 
 
 def cached_index_dir(kind: str, key: bytes, settings: Settings) -> Path:
-    """``<model_cache_dir>/<kind>-<hash>``: one cached index per ``key``, embedding model and chunking."""
+    """``<model_cache_dir>/<kind>-<hash>``: one cached index per ``key``, embedding model, chunking and index format."""
     digest = hashlib.sha256(key)
     digest.update(f"\n{settings.embedding_model}\n{settings.chunk_tokens}/{settings.chunk_overlap_tokens}".encode())
+    digest.update(f"\n{settings.store} format {FORMAT_VERSION}".encode())  # an older index is built anew
     return settings.model_cache_dir / f"{kind}-{digest.hexdigest()[:16]}"
 
 

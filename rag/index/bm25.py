@@ -1,5 +1,12 @@
-"""BM25 over chunk terms (``rag.text.lexical.terms``): built with bm25s, saved without pickle, read back
-memory-mapped (a server keeps only the pages its queries touch)."""
+"""BM25 over chunk terms (``rag.text.lexical.terms``) kept in segments, scored with the statistics of all of them.
+
+Each segment of the local index holds the postings of its own chunks (``Postings``: for each term the
+chunks that have it and how often, each chunk's length), written once as ``.npy`` arrays without pickle
+and read back memory-mapped (a server keeps only the pages its queries touch). ``LexicalIndex`` scores a
+query over all segments with the corpus-wide statistics (chunk count, document frequency, mean length)
+of the chunks still alive, so a chunk scores the same whichever segment holds it: Lucene's BM25 (k1 1.2,
+b 0.75), the variant bm25s computes.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
 from rag.text.lexical import stem, terms, time_terms, word_parts, word_terms, words
@@ -39,94 +45,125 @@ def chunk_terms(
     ]
 
 
-class LexicalIndex:
-    """BM25 over chunk terms, saved with bm25s (no pickle). A chunk's terms are worked out once, when it is
-    written, against the vocabulary of that moment; BM25 statistics are recomputed over all chunks."""
+class Postings:
+    """One segment's postings in CSC layout: ``rows[indptr[t]:indptr[t+1]]`` are the chunks (rows of
+    ``ids``) with term ``t``, ``tf`` how often; ``lengths`` the number of terms of each chunk."""
 
-    def __init__(self, bm25: bm25s.BM25, ids: np.ndarray, vocabulary: set[str]) -> None:
-        self._bm25 = bm25
-        self._ids = ids
+    def __init__(
+        self,
+        term_index: dict[str, int],
+        indptr: np.ndarray,
+        rows: np.ndarray,
+        tf: np.ndarray,
+        lengths: np.ndarray,
+        ids: np.ndarray,
+        vocabulary: set[str],
+    ) -> None:
+        self.term_index = term_index
+        self.indptr, self.rows, self.tf, self.lengths, self.ids = indptr, rows, tf, lengths, ids
         self.vocabulary = vocabulary
 
     @classmethod
-    def build(cls, texts: Sequence[str], times: Sequence[Sequence[str]], ids: Sequence[int]) -> LexicalIndex:
-        """The index of these chunks, their compounds split against their own vocabulary."""
-        vocabulary = vocabulary_of(texts)
-        return cls.from_terms(zip(ids, chunk_terms(texts, times, vocabulary), strict=True), vocabulary)
-
-    @classmethod
-    def from_terms(cls, chunks: Iterable[tuple[int, Sequence[str]]], vocabulary: set[str]) -> LexicalIndex:
-        """The index of chunks (id, terms worked out before by ``chunk_terms``, e.g. by earlier writes).
-
-        ``chunks`` is read once, one chunk at a time: the BM25 matrix is assembled in flat arrays, never
-        from a list of every chunk's terms (a million chunks fit in a few GB). The scores are bm25s's
-        own (Lucene BM25, k1 1.2, b 0.75), in its matrix layout, so bm25s searches, saves and loads them.
-        """
-        term_ids: dict[str, int] = {}
-        ids, lengths, posting_terms, posting_chunks, posting_tf = (array(c) for c in "qiiii")
+    def build(cls, chunks: Iterable[tuple[int, Sequence[str]]], vocabulary: set[str]) -> Postings:
+        """The postings of chunks given as (id, terms worked out by ``chunk_terms``), read once, one chunk at
+        a time into flat arrays: never a list of every chunk's terms (a million chunks fit in a few GB).
+        ``vocabulary``: what the chunks' compounds were split against."""
+        term_index: dict[str, int] = {}
+        ids, lengths, posting_terms, posting_rows, posting_tf = (array(c) for c in "qiiii")
         for row, (chunk_id, found) in enumerate(chunks):
             ids.append(chunk_id)
             lengths.append(len(found))
             for term, count in Counter(found).items():
-                posting_terms.append(term_ids.setdefault(term, len(term_ids)))
-                posting_chunks.append(row)
+                posting_terms.append(term_index.setdefault(term, len(term_index)))
+                posting_rows.append(row)
                 posting_tf.append(count)
-        bm25 = bm25s.BM25(k1=_K1, b=_B)
-        if ids:
-            term_ids.setdefault("", len(term_ids))  # bm25s's empty token: what a query without known terms scores
-            terms_of = np.frombuffer(posting_terms, dtype=np.int32)
-            chunk_of = np.frombuffer(posting_chunks, dtype=np.int32)
-            tf = np.frombuffer(posting_tf, dtype=np.int32).astype(np.float32)
-            length = np.frombuffer(lengths, dtype=np.int32).astype(np.float32)
-            df = np.bincount(terms_of, minlength=len(term_ids))
-            idf = np.log1p((len(ids) - df + 0.5) / (df + 0.5)).astype(np.float32)
-            norm = _K1 * ((1 - _B) + _B * length / max(float(length.mean()), 1e-9))
-            scores = idf[terms_of] * tf / (norm[chunk_of] + tf)
-            order = np.argsort(terms_of, kind="stable")  # by term, each term's chunks in order: CSC
-            bm25.scores = {
-                "data": scores[order],
-                "indices": chunk_of[order],
-                "indptr": np.concatenate([[0], np.cumsum(df)]).astype(np.int64),
-                "num_docs": len(ids),
-            }
-            bm25.vocab_dict = term_ids
-            bm25.unique_token_ids_set = set(term_ids.values())
-            bm25.nonoccurrence_array = None  # what bm25s.BM25.index leaves for Lucene BM25
-        return cls(bm25, np.frombuffer(ids, dtype=np.int64).copy(), vocabulary)
+        terms_of = np.frombuffer(posting_terms, dtype=np.int32)
+        order = np.argsort(terms_of, kind="stable")  # by term; each term's chunks stay in row order
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(terms_of, minlength=len(term_index)))])
+        return cls(
+            term_index,
+            indptr.astype(np.int64),
+            np.frombuffer(posting_rows, dtype=np.int32)[order],
+            np.frombuffer(posting_tf, dtype=np.int32)[order],
+            np.frombuffer(lengths, dtype=np.int32).copy(),
+            np.frombuffer(ids, dtype=np.int64).copy(),
+            vocabulary,
+        )
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        if len(self._ids):
-            self._bm25.save(str(folder), show_progress=False)
-        np.save(folder / "chunk_ids.npy", self._ids, allow_pickle=False)
+        for name in ("indptr", "rows", "tf", "lengths", "ids"):
+            np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
+        (folder / "terms.json").write_text(json.dumps(list(self.term_index), ensure_ascii=False), encoding="utf-8")
         (folder / "compound_vocabulary.json").write_text(json.dumps(sorted(self.vocabulary)), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> LexicalIndex:
-        ids = np.load(folder / "chunk_ids.npy", allow_pickle=False)
+    def load(cls, folder: Path) -> Postings:
+        arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in ("indptr", "rows", "tf", "lengths", "ids")}
+        names = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
         vocabulary = set(json.loads((folder / "compound_vocabulary.json").read_text(encoding="utf-8")))
-        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if len(ids) else bm25s.BM25()
-        return cls(bm25, ids, vocabulary)
+        return cls({t: i for i, t in enumerate(names)}, vocabulary=vocabulary, **arrays)
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, term frequencies) of the chunks with ``term``."""
+        t = self.term_index.get(term)
+        if t is None:
+            return np.zeros(0, np.int32), np.zeros(0, np.int32)
+        lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
+        return np.asarray(self.rows[lo:hi]), np.asarray(self.tf[lo:hi])
+
+
+class LexicalIndex:
+    """BM25 over several segments' postings; ``alive[i]`` marks the rows of segment i still in the index
+    (a deleted or replaced article's chunks stay in their segment until it is merged)."""
+
+    def __init__(self, parts: Sequence[tuple[Postings, np.ndarray]]) -> None:
+        self._parts = list(parts)
+        self.vocabulary: set[str] = set().union(*(p.vocabulary for p, _ in self._parts))
+        self.n_chunks = sum(int(alive.sum()) for _, alive in self._parts)
+        total = sum(float(np.asarray(p.lengths)[alive].sum()) for p, alive in self._parts)
+        self._mean_length = total / self.n_chunks if self.n_chunks else 1.0
+
+    @classmethod
+    def build(cls, texts: Sequence[str], times: Sequence[Sequence[str]], ids: Sequence[int]) -> LexicalIndex:
+        """The index of these chunks (one segment), their compounds split against their own vocabulary."""
+        vocabulary = vocabulary_of(texts)
+        postings = Postings.build(zip(ids, chunk_terms(texts, times, vocabulary), strict=True), vocabulary)
+        return cls([(postings, np.ones(len(ids), dtype=bool))])
+
+    def _df(self, term: str) -> int:
+        return sum(int(alive[p.postings(term)[0]].sum()) for p, alive in self._parts)
 
     def idf(self, term: str) -> float:
         """Rarity of an index term in [0, 1]: log-scaled inverse chunk frequency; 1 for a term no chunk has."""
-        n = len(self._ids)
-        index = self._bm25.vocab_dict.get(term) if n else None
-        if index is None:
+        n = self.n_chunks
+        df = self._df(term) if n else 0
+        if not df:
             return 1.0
-        indptr = self._bm25.scores["indptr"]
-        df = int(indptr[index + 1] - indptr[index])
         return math.log((n + 1) / (df + 1)) / math.log(n + 1)
 
     def search(self, query: str, k: int, admitted: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(chunk id, BM25 score) pairs, best first; empty when no query term is in the corpus.
 
         ``admitted`` (chunk ids) restricts the ranking to those chunks."""
-        known = self._bm25.vocab_dict if len(self._ids) else {}
-        q = [t for t in dict.fromkeys(terms(query, self.vocabulary)) if t in known]
-        if not q:
+        wanted = [t for t in dict.fromkeys(terms(query, self.vocabulary))]
+        n = self.n_chunks
+        idf = {t: math.log1p((n - df + 0.5) / (df + 0.5)) for t in wanted if (df := self._df(t))}
+        if not idf:
             return []
-        mask = None if admitted is None else np.isin(self._ids, admitted).astype(np.float32)
-        k = min(k, len(self._ids))
-        docs, scores = self._bm25.retrieve([q], k=k, show_progress=False, n_threads=1, weight_mask=mask)
-        return [(int(self._ids[d]), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        found: list[tuple[float, int]] = []
+        for part, alive in self._parts:
+            mask = alive if admitted is None else alive & np.isin(part.ids, admitted)
+            scores = np.zeros(len(part.ids), dtype=np.float32)
+            lengths = np.asarray(part.lengths, dtype=np.float32)
+            for term, weight in idf.items():
+                rows, tf = part.postings(term)
+                if len(rows):
+                    f = tf.astype(np.float32)
+                    norm = _K1 * ((1 - _B) + _B * lengths[rows] / self._mean_length)
+                    scores[rows] += np.float32(weight) * f / (norm + f)
+            scores[~mask] = 0.0
+            best = np.argsort(-scores, kind="stable")[:k]
+            found += [(float(scores[r]), int(part.ids[r])) for r in best if scores[r] > 0]
+        found.sort(key=lambda x: -x[0])
+        return [(chunk_id, score) for score, chunk_id in found[:k]]

@@ -1,15 +1,20 @@
-"""The local index: FAISS vectors, SQLite articles and chunks, BM25, and a manifest.
+"""The local index: segments of FAISS vectors, SQLite rows and BM25 postings, listed by one manifest.
 
-Every write builds a complete new generation folder beside the current one and then swaps
-one small pointer file (``CURRENT``) with an atomic rename. A crash or kill at any moment
-leaves the previous generation untouched and openable; stray half-written folders are
-removed by the next writer. Nothing read from disk is unpickled: FAISS reads its own format,
-BM25 arrays are ``.npy`` without pickle, everything else is JSON or SQLite.
+Every write adds one small segment (``rag.index.segment``) with its own articles and marks the
+articles it replaces or removes as deleted in the segments that hold them; it never rewrites what is
+already on disk, so adding an article costs about the same in a small index as in a large one. Then
+it writes a new manifest and swaps one small pointer file (``CURRENT``) with an atomic rename: a crash
+or kill at any moment leaves the previous manifest, and the segments it names, untouched. Readers open
+the manifest once and see that one consistent set of segments. Segments merge as they accumulate (ten
+of a size become one, leaving deleted articles out) and ``optimize`` merges all of them into one.
+Nothing read from disk is unpickled: FAISS reads its own format, arrays are ``.npy`` without pickle,
+everything else is JSON or SQLite.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import sqlite3
@@ -19,70 +24,91 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 from filelock import FileLock
 
 from rag.index import vectors as vector_index
 from rag.index.bm25 import LexicalIndex, chunk_terms, vocabulary_of
+from rag.index.segment import Segment, SegmentWriter
 from rag.index.store import ArticleSentences, DocInfo, FileUpdate, StoredChunk, StoreError, alignment
 from rag.types import Article, Chunk, Filters
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+MERGE_FACTOR = 10
+"""Ten segments of about one size (a power of ten in chunks) merge into one segment of the next size:
+each chunk is copied about once per power of ten the index grows, and a search visits a few dozen
+segments at most."""
 _REANALYSE_GROWTH = 1.1
-_BATCH = 10_000
-_SCHEMA = """
-CREATE TABLE docs (
-    doc_id TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL, date TEXT, source TEXT,
-    url TEXT, path TEXT, body TEXT NOT NULL, extra TEXT NOT NULL, content_hash TEXT NOT NULL,
-    dup_group TEXT NOT NULL
-);
-CREATE TABLE chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL REFERENCES docs(doc_id), seq INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, n_tokens INTEGER NOT NULL,
-    times TEXT NOT NULL, terms TEXT
-);
-CREATE TABLE sentences (
-    doc_id TEXT NOT NULL REFERENCES docs(doc_id), start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    vector BLOB NOT NULL
-);
-CREATE INDEX chunks_doc ON chunks(doc_id);
-CREATE INDEX sentences_doc ON sentences(doc_id);
-CREATE INDEX docs_file ON docs(file);
-"""
+"""A segment whose compounds were split against a vocabulary this much smaller than today's is merged
+and analysed again („Sicherheitsunterstützung“ splits once „Unterstützung“ is known)."""
+_ALIVE = "doc_id NOT IN (SELECT value FROM json_each(?))"
 
 
 class LocalStore:
-    """One generation of the local index, loaded for searching; ``commit`` writes the next one."""
+    """The segments one manifest names, opened for searching; ``commit`` writes the next manifest."""
 
-    def __init__(self, root: Path, folder: Path | None, manifest: dict[str, Any]) -> None:
+    def __init__(
+        self, root: Path, manifest: dict[str, Any], pointer: str | None, previous: LocalStore | None = None
+    ) -> None:
+        """``pointer``: the manifest file's name; ``previous``: a store whose open segments (and what is alive
+        in them) this one reuses where the manifest names the same segment with the same deletions."""
         self.root = root
-        self.folder = folder
         self.manifest = manifest
-        self._db_lock = threading.Lock()
-        if folder is None:
-            self._db = _new_db(":memory:")
-            self.vectors: faiss.Index = vector_index.empty(int(manifest.get("dim") or 1))
-            self.lexical = LexicalIndex.build([], [], [])
-        else:
-            self._db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
-            self.vectors = vector_index.tune(faiss.read_index(str(folder / "vectors.faiss")))
-            self.lexical = LexicalIndex.load(folder / "lexical")
+        self._pointer = pointer
+        self._lock = threading.Lock()
+        known = {s.name: (s, alive, previous._deleted[s.name]) for s, alive in previous._parts()} if previous else {}
+        self.segments: list[Segment] = []
+        self._alive: list[np.ndarray] = []
+        self._deleted: dict[str, str] = {}
+        for entry in manifest["segments"]:
+            name, deleted = entry["name"], json.dumps(entry.get("deleted", []))
+            segment, alive, was = known.get(name) or (Segment(root / name), None, None)
+            self.segments.append(segment)
+            self._deleted[name] = deleted
+            self._alive.append(alive if alive is not None and was == deleted else self._alive_rows(segment))
+        self.lexical = LexicalIndex([(s.postings, alive) for s, alive in self._parts()])
+
+    def _parts(self) -> list[tuple[Segment, np.ndarray]]:
+        return list(zip(self.segments, self._alive, strict=True))
 
     @classmethod
-    def open(cls, root: Path) -> LocalStore:
-        """Open the current generation under ``root`` (an empty store if there is none yet)."""
+    def open(cls, root: Path, previous: LocalStore | None = None) -> LocalStore:
+        """Open the current manifest under ``root`` (an empty store if there is none yet), reusing what
+        ``previous`` has open."""
         pointer = root / "CURRENT"
-        if not pointer.exists():
-            return cls(root, None, {"format": FORMAT_VERSION, "files": {}})
-        folder = root / pointer.read_text(encoding="utf-8").strip()
-        try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"{root}: the index is damaged ({exc}); delete the folder and index again") from exc
-        if manifest.get("format") != FORMAT_VERSION:
-            raise StoreError(f"{root}: index format {manifest.get('format')} is not {FORMAT_VERSION}; index again")
-        return cls(root, folder, manifest)
+        for attempt in range(3):  # a writer may swap the manifest and drop merged segments meanwhile
+            if not pointer.exists():
+                return cls(root, {"format": FORMAT_VERSION, "files": {}, "segments": [], "next_id": 1}, None)
+            try:
+                name = pointer.read_text(encoding="utf-8").strip()
+                if (root / name).is_dir():  # format 2 named one generation folder holding everything
+                    raise StoreError(
+                        f"{root}: index format 2 is not {FORMAT_VERSION}; delete the folder and index again"
+                    )
+                manifest = json.loads((root / name).read_text(encoding="utf-8"))
+                if manifest.get("format") != FORMAT_VERSION:
+                    raise StoreError(
+                        f"{root}: index format {manifest.get('format')} is not {FORMAT_VERSION}; delete the folder "
+                        "and index again"
+                    )
+                return cls(root, manifest, name, previous)
+            except (OSError, ValueError, KeyError, sqlite3.Error) as exc:
+                if attempt == 2:
+                    raise StoreError(
+                        f"{root}: the index is damaged ({exc}); delete the folder and index again"
+                    ) from exc
+                time.sleep(0.05)
+        raise AssertionError("unreachable")
+
+    def _alive_rows(self, segment: Segment) -> np.ndarray:
+        """For each row of the segment's postings, whether its article is still in the index."""
+        alive = np.ones(len(segment.ids), dtype=bool)
+        dead = segment.query(
+            "SELECT id FROM chunks WHERE doc_id IN (SELECT value FROM json_each(?))", [self._deleted[segment.name]]
+        )
+        if dead:
+            alive[np.searchsorted(segment.ids, [r[0] for r in dead])] = False
+        return alive
 
     def check_model(self, model: str, chunk_tokens: int, overlap: int) -> None:
         """Raise when this index was built with another embedding model or chunking."""
@@ -102,13 +128,18 @@ class LocalStore:
 
     # -- reading --------------------------------------------------------------------------
 
-    def _query(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        with self._db_lock:
-            return self._db.execute(sql, tuple(args)).fetchall()
+    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows ``sql`` finds in every segment, newest segment first. ``sql`` has one ``{alive}``
+        condition (on ``doc_id``) that leaves out the segment's deleted articles."""
+        out: list[tuple[Any, ...]] = []
+        with self._lock:
+            for segment in reversed(self.segments):
+                out += segment.query(sql.format(alive=_ALIVE), [self._deleted[segment.name], *args])
+        return out
 
     @property
     def n_chunks(self) -> int:
-        return int(self.vectors.ntotal)
+        return self.lexical.n_chunks
 
     def file_hashes(self, names: Sequence[str] | None = None) -> dict[str, str]:
         files = self.manifest["files"]
@@ -120,21 +151,23 @@ class LocalStore:
         entry = self.manifest["files"].get(name)
         if entry is not None:
             return list(entry["docs"])
-        return [name] if self._query("SELECT 1 FROM docs WHERE doc_id=?", [name]) else []
+        return [name] if self._rows("SELECT 1 FROM docs WHERE {alive} AND doc_id=?", [name]) else []
 
     def documents(self) -> list[DocInfo]:
-        rows = self._query(
-            "SELECT d.doc_id, d.title, d.date, d.source, d.file, d.dup_group, COUNT(c.id) FROM docs d "
-            "LEFT JOIN chunks c ON c.doc_id = d.doc_id GROUP BY d.doc_id ORDER BY d.doc_id"
+        rows = self._rows(
+            "SELECT d.doc_id, d.title, d.date, d.source, d.file, d.dup_group, "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id) FROM docs d WHERE {alive}"
         )
+        rows.sort(key=lambda r: r[0])
         groups: dict[str, list[str]] = {}
         for r in rows:
             groups.setdefault(r[5], []).append(r[0])
         return [DocInfo(r[0], r[1], r[2], r[3], r[6], r[4], tuple(d for d in groups[r[5]] if d != r[0])) for r in rows]
 
     def article(self, doc_id: str) -> Article | None:
-        rows = self._query(
-            "SELECT doc_id, title, body, date, source, url, path, extra FROM docs WHERE doc_id = ?", [doc_id]
+        rows = self._rows(
+            "SELECT doc_id, title, body, date, source, url, path, extra FROM docs WHERE {alive} AND doc_id = ?",
+            [doc_id],
         )
         if not rows:
             return None
@@ -144,51 +177,44 @@ class LocalStore:
     def chunks(self, ids: Sequence[int]) -> dict[int, StoredChunk]:
         """Chunk rows by id, with their article's title, date, source and duplicate group."""
         out: dict[int, StoredChunk] = {}
-        for i in range(0, len(ids), 500):
-            part = [int(x) for x in ids[i : i + 500]]
-            rows = self._query(
-                'SELECT c.id, c.doc_id, c.seq, c.text, c.start, c."end", c.n_tokens, c.times, d.title, d.date, '
-                "d.source, d.dup_group FROM chunks c JOIN docs d ON d.doc_id = c.doc_id "
-                f"WHERE c.id IN ({','.join('?' * len(part))})",
-                part,
-            )
-            for r in rows:
-                chunk = Chunk(r[1], r[2], r[3], r[4], r[5], r[6], tuple(json.loads(r[7])))
-                out[r[0]] = StoredChunk(r[0], chunk, r[8], r[9], r[10], r[11])
+        wanted = json.dumps([int(x) for x in ids])
+        rows = self._rows(
+            'SELECT c.id, c.doc_id, c.seq, c.text, c.start, c."end", c.n_tokens, c.times, d.title, d.date, '
+            "d.source, d.dup_group FROM chunks c JOIN docs d ON d.doc_id = c.doc_id "
+            "WHERE d.{alive} AND c.id IN (SELECT value FROM json_each(?))",
+            [wanted],
+        )
+        for r in rows:
+            chunk = Chunk(r[1], r[2], r[3], r[4], r[5], r[6], tuple(json.loads(r[7])))
+            out[r[0]] = StoredChunk(r[0], chunk, r[8], r[9], r[10], r[11])
         return out
 
     def sentences(self, doc_ids: Sequence[str]) -> dict[str, ArticleSentences]:
         """Stored sentence spans and vectors of these articles (articles without sentences are left out)."""
         out: dict[str, tuple[list[tuple[int, int]], list[np.ndarray]]] = {}
-        wanted = list(dict.fromkeys(doc_ids))
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            rows = self._query(
-                f'SELECT doc_id, start, "end", vector FROM sentences WHERE doc_id IN ({",".join("?" * len(part))}) '
-                "ORDER BY doc_id, start",
-                part,
-            )
-            for doc_id, start, end, blob in rows:
-                spans, vecs = out.setdefault(doc_id, ([], []))
-                spans.append((start, end))
-                vecs.append(np.frombuffer(blob, dtype=np.float16))
+        rows = self._rows(
+            'SELECT doc_id, start, "end", vector FROM sentences WHERE {alive} AND doc_id IN '
+            "(SELECT value FROM json_each(?)) ORDER BY doc_id, start",
+            [json.dumps(list(dict.fromkeys(doc_ids)))],
+        )
+        for doc_id, start, end, blob in rows:
+            spans, vecs = out.setdefault(doc_id, ([], []))
+            spans.append((start, end))
+            vecs.append(np.frombuffer(blob, dtype=np.float16))
         return {d: ArticleSentences(spans, np.vstack(vecs)) for d, (spans, vecs) in out.items()}
 
     def bodies(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The article texts (which chunk and sentence offsets point into) of these documents."""
-        wanted = list(dict.fromkeys(doc_ids))
-        out: dict[str, str] = {}
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            out.update(
-                self._query(f"SELECT doc_id, body FROM docs WHERE doc_id IN ({','.join('?' * len(part))})", part)
-            )
-        return out
+        rows = self._rows(
+            "SELECT doc_id, body FROM docs WHERE {alive} AND doc_id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(dict.fromkeys(doc_ids)))],
+        )
+        return dict(rows)
 
     def newest_date(self) -> str | None:
         """The latest article date in the index (any precision), or None when no article has one."""
-        rows = self._query("SELECT MAX(date) FROM docs")
-        return rows[0][0] if rows else None
+        dates = [r[0] for r in self._rows("SELECT MAX(date) FROM docs WHERE {alive}") if r[0]]
+        return max(dates, default=None)
 
     @property
     def vocabulary(self) -> set[str]:
@@ -199,9 +225,16 @@ class LocalStore:
 
     def search_dense(self, query: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
         admitted = self._admitted(filters)
-        if self.vectors.ntotal == 0 or (admitted is not None and not len(admitted)):
+        if admitted is not None and not len(admitted):
             return []
-        return vector_index.search(self.vectors, query, min(k, self.vectors.ntotal), admitted)
+        found: list[tuple[int, float]] = []
+        for segment, alive in self._parts():
+            ids = segment.ids[alive] if admitted is None else np.intersect1d(segment.ids[alive], admitted)
+            if not len(ids):
+                continue
+            everything = admitted is None and len(ids) == len(segment.ids)
+            found += vector_index.search(segment.vectors, query, min(k, len(ids)), None if everything else ids)
+        return sorted(found, key=lambda hit: -hit[1])[:k]
 
     def search_lexical(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
         admitted = self._admitted(filters)
@@ -229,10 +262,11 @@ class LocalStore:
                 "(SELECT 1 FROM json_each(c.times) WHERE substr(json_each.value, 1, ?) = ?))"
             )
             args += [n, filters.period, n, filters.period]
-        rows = self._query(
-            f"SELECT c.id FROM chunks c JOIN docs d USING(doc_id) WHERE {' AND '.join(conditions)}", args
+        rows = self._rows(
+            f"SELECT c.id FROM chunks c JOIN docs d USING(doc_id) WHERE d.{{alive}} AND {' AND '.join(conditions)}",
+            args,
         )
-        return np.asarray([r[0] for r in rows], dtype=np.int64)
+        return np.asarray(sorted(r[0] for r in rows), dtype=np.int64)
 
     # -- writing --------------------------------------------------------------------------
 
@@ -245,191 +279,183 @@ class LocalStore:
         chunking: tuple[int, int],
         duplicate_threshold: float,
     ) -> LocalStore:
-        """Write a new generation with ``removed_docs`` gone and ``updates`` (whole files) in, then switch to it."""
+        """Add ``updates`` (whole files) as a new segment, mark ``removed_docs`` and the articles the updates
+        replace as deleted, merge segments that are due, and switch to the new manifest."""
         self.root.mkdir(parents=True, exist_ok=True)
         with _writer_lock(self.root):
-            _remove_stray_folders(self.root, keep=self.folder)
-            name = f"gen-{time.time_ns():x}"
-            tmp = self.root / f".tmp-{name}"
-            tmp.mkdir()
-            db_path = tmp / "chunks.sqlite"
-            if self.folder is not None:
-                shutil.copyfile(self.folder / "chunks.sqlite", db_path)
-                db = sqlite3.connect(db_path)
-            else:
-                db = _new_db(str(db_path))
-            vectors: faiss.Index | None = faiss.clone_index(self.vectors) if self.folder is not None else None
-            if vectors is None or vectors.d != dim:
-                vectors = vector_index.empty(dim)
-            files = {name: dict(entry) for name, entry in self.manifest["files"].items()}
-            stale = set(removed_docs)
-            for update in updates:
-                stale.update(files.pop(update.file, {}).get("docs", []))
-            for doc_id in stale:
-                gone = [r[0] for r in db.execute("SELECT id FROM chunks WHERE doc_id=?", [doc_id])]
-                if gone:
-                    vector_index.remove(vectors, np.asarray(gone))
-                db.execute("DELETE FROM chunks WHERE doc_id=?", [doc_id])
-                db.execute("DELETE FROM sentences WHERE doc_id=?", [doc_id])
-                db.execute("DELETE FROM docs WHERE doc_id=?", [doc_id])
-            for file, entry in list(files.items()):
-                entry["docs"] = [d for d in entry["docs"] if d not in stale]
-                if not entry["docs"]:
-                    del files[file]
-            new_chunks = [c for update in updates for chunks in update.chunks for c in chunks]
-            vocabulary, analysed = _vocabulary(
-                db, self.lexical.vocabulary, int(self.manifest.get("analysed_vocabulary", 0)), new_chunks
-            )
+            return self._current()._write(updates, removed_docs, model, dim, chunking, duplicate_threshold)
+
+    def optimize(self) -> LocalStore:
+        """Merge every segment into one, leaving deleted articles out and splitting all compounds against
+        today's vocabulary; the index answers the same questions the same way."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with _writer_lock(self.root):
+            current = self._current()
+            if not current.segments:
+                return current
+            merged = current._merge(current.segments, reanalyse=True)
+            return current._switch({**current.manifest, "segments": [merged] if merged else []})
+
+    def _current(self) -> LocalStore:
+        """This store if its manifest is still the current one, else the current one (another process wrote)."""
+        pointer = self.root / "CURRENT"
+        on_disk = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
+        return self if on_disk == self._pointer else LocalStore.open(self.root, self)
+
+    def _write(
+        self,
+        updates: Sequence[FileUpdate],
+        removed_docs: Sequence[str],
+        model: str,
+        dim: int,
+        chunking: tuple[int, int],
+        duplicate_threshold: float,
+    ) -> LocalStore:
+        _remove_stray_segments(self.root, {e["name"] for e in self.manifest["segments"]})
+        if self.segments and self.manifest.get("dim") != dim:
+            raise StoreError(f"{self.root}: the index holds vectors of dimension {self.manifest.get('dim')}, not {dim}")
+        files = {name: dict(entry) for name, entry in self.manifest["files"].items()}
+        stale = set(removed_docs)
+        for update in updates:
+            stale.update(files.pop(update.file, {}).get("docs", []))
+        for file, entry in list(files.items()):
+            entry["docs"] = [d for d in entry["docs"] if d not in stale]
+            if not entry["docs"]:
+                del files[file]
+        segments = [dict(e) for e in self.manifest["segments"]]
+        for segment, entry in zip(self.segments, segments, strict=True):
+            here = {
+                r[0] for r in segment.query(f"SELECT doc_id FROM docs WHERE {_ALIVE}", [self._deleted[segment.name]])
+            }
+            if here & stale:
+                entry["deleted"] = sorted(set(entry.get("deleted", [])) | (here & stale))
+        new_chunks = [c for update in updates for chunks in update.chunks for c in chunks]
+        own = vocabulary_of(c.text for c in new_chunks)
+        vocabulary = self.vocabulary | own
+        next_id = int(self.manifest.get("next_id", 1))
+        if new_chunks:
+            name = _segment_name()
+            writer = SegmentWriter(self.root / f".tmp-{name}", dim)
             expanded: dict[str, list[str]] = {}  # each distinct word split once for the whole write
+            written: list[tuple[str, np.ndarray]] = []  # this write's articles, for near-duplicate checks
             for update in updates:
                 for article, chunks, vecs, content_hash in zip(
                     update.articles, update.chunks, update.vectors, update.hashes, strict=True
                 ):
                     terms = chunk_terms([c.text for c in chunks], [c.times for c in chunks], vocabulary, expanded)
-                    _insert_article(
-                        db, vectors, update.file, article, chunks, terms, vecs, content_hash, duplicate_threshold
-                    )
+                    group = self._duplicate_group(vecs, written, duplicate_threshold) or article.doc_id
+                    ids = np.arange(next_id, next_id + len(chunks), dtype=np.int64)
+                    next_id += len(chunks)
+                    writer.add_article(update.file, article, chunks, terms, vecs, ids, content_hash, group)
+                    written.append((group, np.asarray(vecs, dtype=np.float32)))
                 for article, sentences in zip(update.articles, update.sentences, strict=False):
-                    db.executemany(
-                        'INSERT INTO sentences (doc_id, start, "end", vector) VALUES (?,?,?,?)',
-                        [
-                            (article.doc_id, start, end, vec.astype(np.float16).tobytes())
-                            for (start, end), vec in zip(sentences.spans, sentences.vectors, strict=True)
-                        ],
-                    )
-                files[update.file] = {"hash": update.file_hash, "docs": [a.doc_id for a in update.articles]}
-            rows = db.execute("SELECT id, terms FROM chunks ORDER BY id")  # read one chunk at a time
-            lexical = LexicalIndex.from_terms(((i, terms.split()) for i, terms in rows), vocabulary)
-            db.commit()
-            db.close()
-            lexical.save(tmp / "lexical")
-            vectors = vector_index.fit(vectors)
-            faiss.write_index(vectors, str(tmp / "vectors.faiss"))
-            manifest = {
-                "format": FORMAT_VERSION,
-                "model": model,
-                "dim": dim,
-                "chunking": list(chunking),
-                "n_chunks": int(vectors.ntotal),
-                "vector_index": vector_index.kind_of(vectors),
-                "analysed_vocabulary": analysed,
-                "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "files": files,
-            }
-            (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-            _fsync_tree(tmp)
-            os.rename(tmp, self.root / name)
-            _atomic_write(self.root / "CURRENT", name)
-            if self.folder is not None:
-                shutil.rmtree(self.folder, ignore_errors=True)
-        return LocalStore.open(self.root)
+                    writer.add_sentences(article.doc_id, sentences)
+            writer.finish(own, len(vocabulary))
+            os.rename(self.root / f".tmp-{name}", self.root / name)
+            segments.append({"name": name, "deleted": []})
+        for update in updates:
+            files[update.file] = {"hash": update.file_hash, "docs": [a.doc_id for a in update.articles]}
+        manifest = {
+            **self.manifest,
+            "format": FORMAT_VERSION,
+            "model": model,
+            "dim": dim,
+            "chunking": list(chunking),
+            "files": files,
+            "segments": segments,
+            "next_id": next_id,
+        }
+        store = self._switch(manifest)
+        due = store._due_for_merge(len(vocabulary))
+        if not due:
+            return store
+        merged = store._merge(due, reanalyse=any(self._stale(s, len(vocabulary)) for s in due))
+        kept = [e for s, e in zip(store.segments, store.manifest["segments"], strict=True) if s not in due]
+        return store._switch({**store.manifest, "segments": kept + ([merged] if merged else [])})
+
+    @staticmethod
+    def _stale(segment: Segment, vocabulary_size: int) -> bool:
+        return vocabulary_size > _REANALYSE_GROWTH * int(segment.meta.get("analysed_vocabulary", 0))
+
+    def _due_for_merge(self, vocabulary_size: int) -> list[Segment]:
+        """Segments to merge now: ten (``MERGE_FACTOR``) or more of one size, and those analysed against a
+        much smaller vocabulary (with the smallest others, so the merge is worth its copy)."""
+        by_size: dict[int, list[Segment]] = {}
+        for segment, alive in self._parts():
+            by_size.setdefault(int(math.log10(max(1, int(alive.sum())))), []).append(segment)
+        due = next((group for _, group in sorted(by_size.items()) if len(group) >= MERGE_FACTOR), [])
+        stale = [s for s in self.segments if self._stale(s, vocabulary_size)]
+        return due or stale
+
+    def _merge(self, segments: Sequence[Segment], reanalyse: bool) -> dict[str, Any] | None:
+        """Write one segment holding the live articles of ``segments``; its manifest entry (None when empty)."""
+        name = _segment_name()
+        dim = int(self.manifest.get("dim") or 1)
+        writer = SegmentWriter(self.root / f".tmp-{name}", dim)
+        for segment in segments:
+            writer.copy_from(segment, json.loads(self._deleted[segment.name]))
+        vocabulary: set[str] = set().union(*(s.postings.vocabulary for s in segments))
+        analysed = min(int(s.meta.get("analysed_vocabulary", 0)) for s in segments)
+        if reanalyse:
+            writer.reanalyse(self.vocabulary)
+            analysed = len(self.vocabulary)
+        meta = writer.finish(vocabulary, analysed)
+        if not meta["n_chunks"]:
+            shutil.rmtree(self.root / f".tmp-{name}")
+            return None
+        os.rename(self.root / f".tmp-{name}", self.root / name)
+        return {"name": name, "deleted": []}
+
+    def _switch(self, manifest: dict[str, Any]) -> LocalStore:
+        """Make ``manifest`` current, remove what it no longer names, and open it."""
+        name = f"manifest-{time.time_ns():x}.json"
+        manifest = {**manifest, "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        _atomic_write(self.root / name, json.dumps(manifest, ensure_ascii=False, indent=1))
+        _atomic_write(self.root / "CURRENT", name)
+        _remove_stray_segments(self.root, {e["name"] for e in manifest["segments"]})
+        return LocalStore.open(self.root, self)
+
+    def _duplicate_group(
+        self, vecs: np.ndarray, written: Sequence[tuple[str, np.ndarray]], threshold: float
+    ) -> str | None:
+        """The duplicate group of an indexed article (or one written earlier in this write) that tells the
+        same story (``alignment`` ≥ ``threshold``), if any. Candidates come from a nearest-neighbour search
+        in each segment, so the cost does not grow with the corpus."""
+        if len(vecs) == 0 or threshold > 1.0:  # a threshold above 1 turns grouping off
+            return None
+        vecs = np.asarray(vecs, dtype=np.float32)
+        best, best_group = threshold, None
+        for group, other in written:
+            if (score := alignment(vecs, other)) >= best:
+                best, best_group = score, group
+        for segment, alive in self._parts():
+            if not alive.any():
+                continue
+            _, hits = segment.vectors.search(vecs, min(8, int(segment.vectors.ntotal)))
+            found = [int(i) for i in np.unique(hits) if i >= 0 and alive[np.searchsorted(segment.ids, i)]]
+            if not found:
+                continue
+            rows = segment.query(
+                "SELECT c.id, c.doc_id, d.dup_group FROM chunks c JOIN docs d USING(doc_id) WHERE c.doc_id IN "
+                "(SELECT doc_id FROM chunks WHERE id IN (SELECT value FROM json_each(?)))",
+                [json.dumps(found)],
+            )
+            by_doc: dict[str, tuple[str, list[int]]] = {}
+            for chunk_id, doc_id, group in rows:
+                by_doc.setdefault(doc_id, (group, []))[1].append(chunk_id)
+            for group, ids in by_doc.values():
+                if (score := alignment(vecs, segment.stored_vectors(sorted(ids)))) >= best:
+                    best, best_group = score, group
+        return best_group
 
     def close(self) -> None:
-        with self._db_lock:
-            self._db.close()
+        with self._lock:
+            for segment in self.segments:
+                segment.close()
 
 
-def _new_db(path: str) -> sqlite3.Connection:
-    db = sqlite3.connect(path, check_same_thread=False)
-    db.executescript(_SCHEMA)
-    return db
-
-
-def _insert_article(
-    db: sqlite3.Connection,
-    vectors: faiss.Index,
-    file: str,
-    article: Article,
-    chunks: Sequence[Chunk],
-    terms: Sequence[Sequence[str]],
-    vecs: np.ndarray,
-    content_hash: str,
-    duplicate_threshold: float,
-) -> None:
-    """Insert one article with its chunks; group it with a near-duplicate story if there is one."""
-    group = _duplicate_group(db, vectors, vecs, duplicate_threshold) or article.doc_id
-    db.execute(
-        "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [
-            article.doc_id,
-            file,
-            article.title,
-            article.date,
-            article.source,
-            article.url,
-            article.path,
-            article.body,
-            json.dumps(article.extra, ensure_ascii=False),
-            content_hash,
-            group,
-        ],
-    )
-    ids = []
-    for c, t in zip(chunks, terms, strict=True):
-        cur = db.execute(
-            'INSERT INTO chunks (doc_id, seq, start, "end", text, n_tokens, times, terms) VALUES (?,?,?,?,?,?,?,?)',
-            [c.doc_id, c.seq, c.start, c.end, c.text, c.n_tokens, json.dumps(list(c.times)), " ".join(t)],
-        )
-        ids.append(cur.lastrowid)
-    if ids:
-        vectors.add_with_ids(np.ascontiguousarray(vecs, dtype=np.float32), np.asarray(ids, dtype=np.int64))
-
-
-def _vocabulary(
-    db: sqlite3.Connection, vocabulary: set[str], analysed: int, new_chunks: Sequence[Chunk]
-) -> tuple[set[str], int]:
-    """The vocabulary that compounds of ``new_chunks`` are split against, and its size when every chunk
-    in ``db`` was last analysed against it (``analysed``: that size before this write).
-
-    A chunk's index terms are worked out once, when it is written, and stored with it: a write costs
-    its own chunks' analysis plus one pass of BM25 statistics. Once the vocabulary has grown by
-    ``_REANALYSE_GROWTH`` since every chunk was analysed, the chunks in ``db`` are analysed again here
-    („Sicherheitsunterstützung“ splits once „Unterstützung“ is known): amortised, each chunk is analysed
-    a bounded number of times however the archive grows.
-    """
-    if "terms" not in {r[1] for r in db.execute("PRAGMA table_info(chunks)")}:
-        db.execute("ALTER TABLE chunks ADD COLUMN terms TEXT")  # written before terms were stored
-        analysed = 0
-    own = vocabulary_of(c.text for c in new_chunks)
-    grown = vocabulary | own
-    if len(grown) <= analysed * _REANALYSE_GROWTH:
-        return grown, analysed
-    vocabulary = own | vocabulary_of(text for (text,) in db.execute("SELECT text FROM chunks"))  # forgets removed words
-    expanded: dict[str, list[str]] = {}
-    last = -1
-    while rows := db.execute(
-        "SELECT id, text, times FROM chunks WHERE id > ? ORDER BY id LIMIT ?", [last, _BATCH]
-    ).fetchall():  # in batches: a million chunks' terms never sit in memory at once
-        found = chunk_terms([r[1] for r in rows], [json.loads(r[2]) for r in rows], vocabulary, expanded)
-        db.executemany(
-            "UPDATE chunks SET terms=? WHERE id=?", [(" ".join(t), r[0]) for t, r in zip(found, rows, strict=True)]
-        )
-        last = rows[-1][0]
-    return vocabulary, len(vocabulary)
-
-
-def _duplicate_group(db: sqlite3.Connection, vectors: faiss.Index, vecs: np.ndarray, threshold: float) -> str | None:
-    """The duplicate group of the indexed article that tells the same story (``alignment`` ≥
-    ``threshold``), if any. Candidates come from a nearest-neighbour search, so the cost does not grow with the corpus.
-    """
-    if vectors.ntotal == 0 or len(vecs) == 0 or threshold > 1.0:  # a threshold above 1 turns grouping off
-        return None
-    _, hits = vectors.search(np.ascontiguousarray(vecs, dtype=np.float32), min(8, vectors.ntotal))
-    found = sorted({int(i) for i in hits.ravel() if i >= 0})
-    rows = db.execute(
-        f"SELECT c.id, c.doc_id, d.dup_group FROM chunks c JOIN docs d USING(doc_id) WHERE c.doc_id IN "
-        f"(SELECT doc_id FROM chunks WHERE id IN ({','.join('?' * len(found))}))",
-        found,
-    ).fetchall()
-    by_doc: dict[str, tuple[str, list[int]]] = {}
-    for chunk_id, doc_id, group in rows:
-        by_doc.setdefault(doc_id, (group, []))[1].append(chunk_id)
-    best, best_group = threshold, None
-    for group, ids in by_doc.values():
-        score = alignment(vecs, np.vstack([vectors.reconstruct(i) for i in ids]))
-        if score >= best:
-            best, best_group = score, group
-    return best_group
+def _segment_name() -> str:
+    return f"seg-{time.time_ns():x}"
 
 
 def _writer_lock(root: Path) -> FileLock:
@@ -437,20 +463,16 @@ def _writer_lock(root: Path) -> FileLock:
     return FileLock(root / ".lock")
 
 
-def _remove_stray_folders(root: Path, keep: Path | None) -> None:
-    """Remove generations that a killed writer left behind (never the current one)."""
+def _remove_stray_segments(root: Path, keep: set[str]) -> None:
+    """Remove what a killed writer left behind and what the current manifest no longer names (readers that
+    still have those segments open keep reading them: their open files outlive the names)."""
+    pointer = root / "CURRENT"
+    current = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
     for path in root.iterdir():
-        if path.is_dir() and (path.name.startswith(".tmp-gen-") or path.name.startswith("gen-")) and path != keep:
+        if path.is_dir() and path.name.startswith((".tmp-seg-", "seg-")) and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in [*folder.rglob("*"), folder]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        elif path.name.startswith("manifest-") and path.name != current:
+            path.unlink(missing_ok=True)
 
 
 def _atomic_write(path: Path, text: str) -> None:
