@@ -146,6 +146,12 @@ class RAG:
             self._store, report = remove_docs(self._store, doc_ids, self.settings, self._embedder)
         return report
 
+    def optimize(self) -> None:
+        """Compact the index: merge the local store's segments into one, leaving removed and replaced
+        articles out (writes merge small segments by themselves; this is for after large removals)."""
+        with self._write_lock:
+            self._store = self._store.optimize()
+
     def documents(self) -> list[DocInfo]:
         """Every indexed document with title, date, source, chunk count and near-duplicates."""
         return self._store.documents()

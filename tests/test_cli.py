@@ -44,3 +44,8 @@ def test_a_damaged_index_is_reported_in_one_line(tmp_path: Path, capsys: pytest.
     assert main(["docs", "--index", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("rag docs: ") and "damaged" in err and err.count("\n") == 1
+
+
+def test_optimize_reports_what_the_index_holds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["optimize", "--index", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == "0 documents, 0 chunks"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -215,3 +216,44 @@ def test_a_stopped_rag_index_keeps_its_finished_batches_and_a_rerun_continues(tm
     store = Store.open(index)
     assert len(store.documents()) == 7
     _consistent(store)
+
+
+@pytest.mark.slow
+def test_killing_a_merge_at_any_moment_keeps_a_complete_index(tmp_path: Path) -> None:
+    """SIGKILL ``optimize`` at several moments; the index always opens with the same articles, whole."""
+    rng = np.random.default_rng(0)
+    words = [f"Wort{i}" for i in range(3000)]
+    store = Store.open(tmp_path)
+    for part in range(3):
+        texts = [" ".join(rng.choice(words, 60)) + "." for _ in range(400)]
+        store = _commit(store, [_update(f"{part}-{i}.txt", t, i) for i, t in enumerate(texts)])
+    store = _commit(store, [], [f"1-{i}.txt" for i in range(200)])  # deleted: the merge leaves them out
+    expected = {d.doc_id for d in store.documents()}
+    code = (
+        "import pathlib, time\n"
+        "from rag.index.local_store import LocalStore\n"
+        f"store = LocalStore.open(pathlib.Path({str(tmp_path)!r}))\n"
+        "print('ready', flush=True)\n"
+        "start = time.perf_counter()\n"
+        "store.optimize()\n"
+        "print(time.perf_counter() - start, flush=True)\n"
+    )
+    backup = tmp_path.parent / "backup"
+    shutil.copytree(tmp_path, backup)
+    merge_s = float(
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()[-1]
+    )
+    seen = set()
+    for fraction in (0.1, 0.3, 0.5, 0.7, 0.9, 0.97):
+        shutil.rmtree(tmp_path)
+        shutil.copytree(backup, tmp_path)
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        time.sleep(merge_s * fraction)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        survivor = Store.open(tmp_path)
+        assert {d.doc_id for d in survivor.documents()} == expected
+        seen.add(len(survivor.segments))
+        _consistent(Store.open(tmp_path).commit([], [], "test-model", DIM, (40, 10), 0.99))  # the next writer tidies
+    assert 3 in seen and seen <= {1, 3}  # killed mid-merge: three segments; after the switch: one; never between

@@ -75,6 +75,13 @@ def test_add_update_remove_round_trip(opener: Opener) -> None:
     assert "b.txt" not in removed.file_hashes()
     _consistent(opener())
 
+    compacted = opener().optimize()  # the same content, whatever the store keeps of deleted rows
+    assert [d.doc_id for d in compacted.documents()] == ["a.txt"] and compacted.file_hashes() == removed.file_hashes()
+    assert [h[0] for h in compacted.search_lexical("Wiesbaden", 3)] == [
+        h[0] for h in removed.search_lexical("Wiesbaden", 3)
+    ]
+    _consistent(opener())
+
 
 def test_dense_search_finds_the_stored_vector(opener: Opener) -> None:
     update = _update("a.txt", TEXT_A, 1)

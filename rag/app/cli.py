@@ -1,4 +1,4 @@
-"""The ``rag`` command: index, docs, remove, ask, eval, serve."""
+"""The ``rag`` command: index, docs, remove, optimize, ask, eval, serve."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p = with_index(sub.add_parser("remove", help="remove documents (doc id, or file name for all its documents)"))
     p.add_argument("doc_ids", nargs="+")
+    with_index(sub.add_parser("optimize", help="merge the index's segments into one, leaving removed articles out"))
     p = with_index(sub.add_parser("ask", help="answer a question with citations"))
     p.add_argument("question")
     p.add_argument("--history", type=Path, help="JSON file: [{role, content}, …] of earlier turns")
@@ -105,6 +106,13 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.errors else 0
 
 
+def _optimize(args: argparse.Namespace, settings: Settings) -> int:
+    rag = _open(args, settings)
+    rag.optimize()
+    print(f"{len(rag.documents())} documents, {rag.store.n_chunks} chunks")
+    return 0
+
+
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     history = json.loads(args.history.read_text(encoding="utf-8")) if args.history else None
     ans = _open(args, settings).ask(args.question, history=history)
@@ -166,7 +174,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-_COMMANDS = {"index": _index, "docs": _docs, "remove": _remove, "ask": _ask, "eval": _eval, "serve": _serve}
+_COMMANDS = {
+    "index": _index,
+    "docs": _docs,
+    "remove": _remove,
+    "optimize": _optimize,
+    "ask": _ask,
+    "eval": _eval,
+    "serve": _serve,
+}
 
 if __name__ == "__main__":
     raise SystemExit(main())

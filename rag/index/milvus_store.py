@@ -522,5 +522,9 @@ class MilvusStore:
             newest = max((r["date"] for r in self._rows("docs", "part == 0", ["date"])), default="")
         return str(max(newest, written))
 
+    def optimize(self) -> MilvusStore:
+        """Milvus compacts its own segments in the background: nothing to do."""
+        return self
+
     def close(self) -> None:
         """Nothing to release per store: the process's client stays open for the next store on this engine."""

@@ -146,6 +146,11 @@ class IndexStore(Protocol):
         """Remove ``removed_docs``, put ``updates`` (whole files) in, and return the store to read next."""
         ...
 
+    def optimize(self) -> IndexStore:
+        """Compact the store (the local one merges its segments into one, leaving deleted articles out);
+        the store to read next. Answers stay the same."""
+        ...
+
     def close(self) -> None: ...
 
 
