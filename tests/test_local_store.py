@@ -257,3 +257,18 @@ def test_killing_a_merge_at_any_moment_keeps_a_complete_index(tmp_path: Path) ->
         seen.add(len(survivor.segments))
         _consistent(Store.open(tmp_path).commit([], [], "test-model", DIM, (40, 10), 0.99))  # the next writer tidies
     assert 3 in seen and seen <= {1, 3}  # killed mid-merge: three segments; after the switch: one; never between
+
+
+@pytest.mark.parametrize("overfetch_limit", [0, 1_000])
+def test_dense_search_never_returns_deleted_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overfetch_limit: int
+) -> None:
+    """Either way a segment with deletions is searched: by asking for more hits, or among its live ids."""
+    monkeypatch.setattr("rag.index.local_store._OVERFETCH_LIMIT", overfetch_limit)
+    gone = _update("b.txt", TEXT_B, 2)
+    store = _commit(Store.open(tmp_path), [_update("a.txt", TEXT_A, 1), gone])
+    store = _commit(store, [], ["b.txt"])
+    for vector in gone.vectors[0]:
+        hits = store.search_dense(vector, 3)
+        assert hits and {c.chunk.doc_id for c in store.chunks([i for i, _ in hits]).values()} == {"a.txt"}
+    _consistent(store)

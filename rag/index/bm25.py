@@ -153,17 +153,18 @@ class LexicalIndex:
             return []
         found: list[tuple[float, int]] = []
         for part, alive in self._parts:
-            mask = alive if admitted is None else alive & np.isin(part.ids, admitted)
             scores = np.zeros(len(part.ids), dtype=np.float32)
-            lengths = np.asarray(part.lengths, dtype=np.float32)
             for term, weight in idf.items():
                 rows, tf = part.postings(term)
                 if len(rows):
                     f = tf.astype(np.float32)
-                    norm = _K1 * ((1 - _B) + _B * lengths[rows] / self._mean_length)
+                    norm = _K1 * ((1 - _B) + _B * np.asarray(part.lengths[rows], dtype=np.float32) / self._mean_length)
                     scores[rows] += np.float32(weight) * f / (norm + f)
-            scores[~mask] = 0.0
-            best = np.argsort(-scores, kind="stable")[:k]
-            found += [(float(scores[r]), int(part.ids[r])) for r in best if scores[r] > 0]
+            hit = np.flatnonzero(scores)  # only the chunks with a query term, not the whole segment
+            hit = hit[alive[hit]]
+            if admitted is not None:
+                hit = hit[np.isin(part.ids[hit], admitted)]
+            best = hit[np.argsort(-scores[hit], kind="stable")[:k]]
+            found += [(float(scores[r]), int(part.ids[r])) for r in best]
         found.sort(key=lambda x: -x[0])
         return [(chunk_id, score) for score, chunk_id in found[:k]]

@@ -42,6 +42,9 @@ _REANALYSE_GROWTH = 1.1
 """A segment whose compounds were split against a vocabulary this much smaller than today's is merged
 and analysed again („Sicherheitsunterstützung“ splits once „Unterstützung“ is known)."""
 _ALIVE = "doc_id NOT IN (SELECT value FROM json_each(?))"
+_OVERFETCH_LIMIT = 1_000
+"""A dense search in a segment with up to this many deleted chunks asks for that many more hits and
+drops the deleted ones; with more, it searches the live ids only."""
 
 
 class LocalStore:
@@ -229,11 +232,15 @@ class LocalStore:
             return []
         found: list[tuple[int, float]] = []
         for segment, alive in self._parts():
-            ids = segment.ids[alive] if admitted is None else np.intersect1d(segment.ids[alive], admitted)
-            if not len(ids):
+            dead = len(alive) - int(alive.sum())
+            if admitted is None and dead <= _OVERFETCH_LIMIT:  # search all, drop the deleted: no id filter to build
+                n = min(k + dead, len(alive))
+                hits = vector_index.search(segment.vectors, query, n) if n else []
+                found += [h for h in hits if alive[np.searchsorted(segment.ids, h[0])]][:k]
                 continue
-            everything = admitted is None and len(ids) == len(segment.ids)
-            found += vector_index.search(segment.vectors, query, min(k, len(ids)), None if everything else ids)
+            ids = segment.ids[alive] if admitted is None else np.intersect1d(segment.ids[alive], admitted)
+            if len(ids):
+                found += vector_index.search(segment.vectors, query, min(k, len(ids)), ids)
         return sorted(found, key=lambda hit: -hit[1])[:k]
 
     def search_lexical(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
@@ -325,7 +332,11 @@ class LocalStore:
         segments = [dict(e) for e in self.manifest["segments"]]
         for segment, entry in zip(self.segments, segments, strict=True):
             here = {
-                r[0] for r in segment.query(f"SELECT doc_id FROM docs WHERE {_ALIVE}", [self._deleted[segment.name]])
+                r[0]
+                for r in segment.query(
+                    f"SELECT doc_id FROM docs WHERE {_ALIVE} AND doc_id IN (SELECT value FROM json_each(?))",
+                    [self._deleted[segment.name], json.dumps(sorted(stale))],
+                )
             }
             if here & stale:
                 entry["deleted"] = sorted(set(entry.get("deleted", [])) | (here & stale))
