@@ -330,7 +330,7 @@ class LocalStore:
             if not entry["docs"]:
                 del files[file]
         segments = [dict(e) for e in self.manifest["segments"]]
-        for segment, entry in zip(self.segments, segments, strict=True):
+        for segment, entry in zip(self.segments, segments, strict=True) if stale else ():
             here = {
                 r[0]
                 for r in segment.query(
@@ -442,8 +442,10 @@ class LocalStore:
         for segment, alive in self._parts():
             if not alive.any():
                 continue
-            _, hits = segment.vectors.search(vecs, min(8, int(segment.vectors.ntotal)))
-            found = [int(i) for i in np.unique(hits) if i >= 0 and alive[np.searchsorted(segment.ids, i)]]
+            scores, hits = segment.vectors.search(vecs, min(8, int(segment.vectors.ntotal)))
+            # a story aligns at ``threshold`` only if one of its chunks comes that close to one of ours
+            near = sorted({int(i) for i, score in zip(hits.ravel(), scores.ravel()) if i >= 0 and score >= threshold})
+            found = [i for i in near if alive[np.searchsorted(segment.ids, i)]]
             if not found:
                 continue
             rows = segment.query(

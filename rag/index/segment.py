@@ -84,7 +84,9 @@ class SegmentWriter:
         folder.mkdir(parents=True)
         self.folder, self.dim = folder, dim
         self.db = sqlite3.connect(folder / "chunks.sqlite")
-        self.db.executescript(SCHEMA)
+        # no journal, no syncs: a half-written segment is a temporary folder the next writer removes, and
+        # ``finish`` syncs the whole folder once before it is renamed into place
+        self.db.executescript(f"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; {SCHEMA}")
         self._vectors: list[np.ndarray] = []
         self._ids: list[np.ndarray] = []
 
