@@ -67,7 +67,8 @@ class Postings:
     def build(cls, chunks: Iterable[tuple[int, Sequence[str]]], vocabulary: set[str]) -> Postings:
         """The postings of chunks given as (id, terms worked out by ``chunk_terms``), read once, one chunk at
         a time into flat arrays: never a list of every chunk's terms (a million chunks fit in a few GB).
-        ``vocabulary``: what the chunks' compounds were split against."""
+        ``vocabulary``: the stems of these chunks' own words (the index's vocabulary is the union over its
+        segments: what new compounds are split against)."""
         term_index: dict[str, int] = {}
         ids, lengths, posting_terms, posting_rows, posting_tf = (array(c) for c in "qiiii")
         for row, (chunk_id, found) in enumerate(chunks):

@@ -18,7 +18,6 @@ import math
 import os
 import shutil
 import sqlite3
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,7 +57,6 @@ class LocalStore:
         self.root = root
         self.manifest = manifest
         self._pointer = pointer
-        self._lock = threading.Lock()
         known = {s.name: (s, alive, previous._deleted[s.name]) for s, alive in previous._parts()} if previous else {}
         self.segments: list[Segment] = []
         self._alive: list[np.ndarray] = []
@@ -135,9 +133,8 @@ class LocalStore:
         """The rows ``sql`` finds in every segment, newest segment first. ``sql`` has one ``{alive}``
         condition (on ``doc_id``) that leaves out the segment's deleted articles."""
         out: list[tuple[Any, ...]] = []
-        with self._lock:
-            for segment in reversed(self.segments):
-                out += segment.query(sql.format(alive=_ALIVE), [self._deleted[segment.name], *args])
+        for segment in reversed(self.segments):
+            out += segment.query(sql.format(alive=_ALIVE), [self._deleted[segment.name], *args])
         return out
 
     @property
@@ -462,9 +459,9 @@ class LocalStore:
         return best_group
 
     def close(self) -> None:
-        with self._lock:
-            for segment in self.segments:
-                segment.close()
+        """Close the segments; stores opened after this one from it share them, so close only the last."""
+        for segment in self.segments:
+            segment.close()
 
 
 def _segment_name() -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ class Segment:
         self.name = folder.name
         self.meta: dict[str, Any] = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         self.db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()  # one connection, shared by the stores and threads that read this segment
         self.vectors: faiss.Index = vector_index.tune(faiss.read_index(str(folder / "vectors.faiss")))
         self.postings = Postings.load(folder / "postings")
         self._stored = np.load(folder / "vectors.npy", mmap_mode="r")
@@ -66,7 +68,8 @@ class Segment:
         return self.postings.ids
 
     def query(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        return self.db.execute(sql, tuple(args)).fetchall()
+        with self._lock:
+            return self.db.execute(sql, tuple(args)).fetchall()
 
     def stored_vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The float vectors of these chunk ids (all in this segment)."""
@@ -74,7 +77,8 @@ class Segment:
         return np.asarray(self._stored[rows], dtype=np.float32)
 
     def close(self) -> None:
-        self.db.close()
+        with self._lock:
+            self.db.close()
 
 
 class SegmentWriter:
