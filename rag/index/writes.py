@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,12 +86,13 @@ def add_files(
         ahead = reader.submit(_read, batches[0], settings) if batches else None
         for n in range(len(batches)):
             assert ahead is not None
-            updates, errors = ahead.result()
-            ahead = reader.submit(_read, batches[n + 1], settings) if n + 1 < len(batches) else None
-            report.errors.extend(errors)
-            if updates:
-                _embed(updates, settings, embedder, progress and len(batches) == 1)
-                store = commit(store, updates, [], settings, embedder)
+            with _collector_paused():  # a batch at a time: the collector runs between batches
+                updates, errors = ahead.result()
+                ahead = reader.submit(_read, batches[n + 1], settings) if n + 1 < len(batches) else None
+                report.errors.extend(errors)
+                if updates:
+                    _embed(updates, settings, embedder, progress and len(batches) == 1)
+                    store = commit(store, updates, [], settings, embedder)
             for u in updates:
                 (report.updated if u.file in known else report.added).append(u.file)
             bar.update(len(batches[n]))
@@ -196,6 +199,21 @@ def remove_docs(
     return store, report
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while writing. With the index and the embedder loaded, each
+    full pass over the heap took about 0.1 s and a small write triggered half a dozen (SQLite rows, term
+    lists): adding one article to the news index took 1.6 s instead of 0.8 s. A write's own objects are
+    freed by reference counting; cycles wait for the next pass after it."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def commit(
     store: IndexStore,
     updates: Sequence[FileUpdate],
@@ -206,11 +224,12 @@ def commit(
 ) -> IndexStore:
     """Write embedded ``updates`` and remove ``removed`` doc ids in one atomic step; the new store.
     ``group_duplicates=False`` skips looking for retold stories (a nearest-neighbour search per article)."""
-    return store.commit(
-        list(updates),
-        list(removed),
-        model=embedder.name,
-        dim=embedder.dim,
-        chunking=(settings.chunk_tokens, settings.chunk_overlap_tokens),
-        duplicate_threshold=settings.duplicate_threshold if group_duplicates else 2.0,  # above 1: never
-    )
+    with _collector_paused():
+        return store.commit(
+            list(updates),
+            list(removed),
+            model=embedder.name,
+            dim=embedder.dim,
+            chunking=(settings.chunk_tokens, settings.chunk_overlap_tokens),
+            duplicate_threshold=settings.duplicate_threshold if group_duplicates else 2.0,  # above 1: never
+        )
