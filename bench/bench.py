@@ -53,11 +53,25 @@ def gold() -> list[dict]:
     ]
 
 
-def peak_rss_of_this_program() -> int:
-    """Peak resident memory in MB since this program started (VmHWM). Not ``ru_maxrss``: Linux carries
-    the forking parent's peak across exec into it, so every size reported the bench's own 3 GB."""
+def peak_rss_of_this_program(field: str = "VmHWM") -> int:
+    """Peak resident memory in MB since this program started (VmHWM; ``VmRSS``: now). Not ``ru_maxrss``:
+    Linux carries the forking parent's peak across exec into it, so every size reported the bench's own 3 GB."""
     status = Path("/proc/self/status").read_text()
-    return round(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)  # type: ignore[union-attr]
+    return round(int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024)  # type: ignore[union-attr]
+
+
+_SERVE = """
+import json, sys
+from pathlib import Path
+from rag.api import RAG
+sys.path.insert(0, {bench!r})
+from bench import gold, peak_rss_of_this_program
+rag = RAG.open(Path({index!r}))
+for g in gold() * 2:
+    rag.retrieve(g["question"], 5)
+print(peak_rss_of_this_program())
+"""
+"""A fresh process that opens the index and answers the retrieval questions: its peak is what serving costs."""
 
 
 def pct(values: list[float], q: float) -> float:
@@ -148,6 +162,7 @@ def scale_run(n: int, pool_file: Path, store: str) -> dict:
     pool = np.load(pool_file)
     sentences = json.loads(pool_file.with_suffix(".json").read_text(encoding="utf-8"))
     texts, vecs = synthetic_corpus(n, sentences, pool)
+    corpus_rss_mb = peak_rss_of_this_program("VmRSS")  # the bench's own corpus, held in memory to be written
     with tempfile.TemporaryDirectory() as tmp:
         rag = RAG.build([ROOT / "seeds"], index=Path(tmp) / "index", settings=Settings(store=store))
         articles = [Article(f"syn-{i}.txt", f"Meldung {i}", t) for i, t in enumerate(texts)]
@@ -175,6 +190,10 @@ def scale_run(n: int, pool_file: Path, store: str) -> dict:
             latencies.append((time.perf_counter() - t0) * 1e3)
             hits += any(p.doc_id.split("#")[0] in g["sources"] for p in passages)
         peak_rss_mb = peak_rss_of_this_program()
+        serve = _SERVE.format(bench=str(Path(__file__).parent), index=str(Path(tmp) / "index"))
+        serve_rss_mb = int(
+            subprocess.run([sys.executable, "-c", serve], capture_output=True, text=True, check=True).stdout.split()[-1]
+        )
         row = {
             "store": store,
             "chunks": n,
@@ -186,6 +205,8 @@ def scale_run(n: int, pool_file: Path, store: str) -> dict:
             "query_p95_ms": round(pct(latencies, 95), 1),
             "seed_hit_at_5": round(hits / len(latencies), 3),
             "peak_rss_mb": peak_rss_mb,
+            "corpus_rss_mb": corpus_rss_mb,
+            "serve_peak_rss_mb": serve_rss_mb,
         }
         if store != "local":
             return row
@@ -299,8 +320,7 @@ def compressed_recall(rag: RAG, questions: list[str]) -> dict:
     from rag.index import vectors as vector_index
 
     store = rag.store
-    ids = vector_index.all_ids(store.vectors)
-    vectors = [np.vstack([store.vectors.reconstruct(int(i)) for i in ids])]
+    vectors = [s.stored_vectors(s.ids) for s in store.segments]  # every chunk vector the local index holds
     vectors += [s.vectors.astype(np.float32) for s in store.sentences([d.doc_id for d in rag.documents()]).values()]
     corpus = np.vstack(vectors)
     corpus /= np.linalg.norm(corpus, axis=1, keepdims=True)

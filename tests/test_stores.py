@@ -89,7 +89,7 @@ def test_dense_search_finds_the_stored_vector(opener: Opener) -> None:
     (best, score), *_ = store.search_dense(update.vectors[0][1], 3)
     row = store.chunks([best])[best]
     assert (row.chunk.doc_id, row.chunk.seq, row.title, row.date) == ("a.txt", 1, "Titel a.txt", "2025-04")
-    assert score == pytest.approx(1.0, abs=1e-5)
+    assert score == pytest.approx(1.0, abs=1e-3)  # the local store keeps vectors as float16 (Milvus: float32)
 
 
 def test_compound_parts_and_resolved_times_are_lexical_terms(opener: Opener) -> None:

@@ -343,7 +343,7 @@ class LocalStore:
         next_id = int(self.manifest.get("next_id", 1))
         if new_chunks:
             name = _segment_name()
-            writer = SegmentWriter(self.root / f".tmp-{name}", dim)
+            writer = SegmentWriter(self.root / f".tmp-{name}", dim, len(new_chunks))
             expanded: dict[str, list[str]] = {}  # each distinct word split once for the whole write
             written: list[tuple[str, np.ndarray]] = []  # this write's articles, for near-duplicate checks
             for update in updates:
@@ -399,7 +399,8 @@ class LocalStore:
         """Write one segment holding the live articles of ``segments``; its manifest entry (None when empty)."""
         name = _segment_name()
         dim = int(self.manifest.get("dim") or 1)
-        writer = SegmentWriter(self.root / f".tmp-{name}", dim)
+        live = sum(int(alive.sum()) for segment, alive in self._parts() if segment in segments)
+        writer = SegmentWriter(self.root / f".tmp-{name}", dim, live)
         for segment in segments:
             writer.copy_from(segment, json.loads(self._deleted[segment.name]))
         vocabulary: set[str] = set().union(*(s.postings.vocabulary for s in segments))

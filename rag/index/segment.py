@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import threading
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -84,15 +85,23 @@ class Segment:
 class SegmentWriter:
     """Builds one segment in ``folder`` (a temporary name): rows first, then ``finish``."""
 
-    def __init__(self, folder: Path, dim: int) -> None:
+    def __init__(self, folder: Path, dim: int, capacity: int) -> None:
+        """``capacity``: how many chunks the segment will hold at most (its vectors go to disk as they come)."""
         folder.mkdir(parents=True)
         self.folder, self.dim = folder, dim
         self.db = sqlite3.connect(folder / "chunks.sqlite")
         # no journal, no syncs: a half-written segment is a temporary folder the next writer removes, and
         # ``finish`` syncs the whole folder once before it is renamed into place
         self.db.executescript(f"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; {SCHEMA}")
-        self._vectors: list[np.ndarray] = []
-        self._ids: list[np.ndarray] = []
+        self._vectors = np.lib.format.open_memmap(
+            folder / "vectors.npy", mode="w+", dtype=np.float16, shape=(max(1, capacity), dim)
+        )
+        self._ids = array("q")
+
+    def _put(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        start = len(self._ids)
+        self._vectors[start : start + len(ids)] = vectors
+        self._ids.extend(int(i) for i in ids)
 
     def add_article(
         self,
@@ -128,9 +137,7 @@ class SegmentWriter:
                 for i, c, t in zip(ids, chunks, terms, strict=True)
             ],
         )
-        if len(ids):
-            self._vectors.append(np.asarray(vectors, dtype=np.float32))
-            self._ids.append(np.asarray(ids, dtype=np.int64))
+        self._put(ids, vectors)
 
     def add_sentences(self, doc_id: str, sentences: ArticleSentences) -> None:
         self.db.executemany(
@@ -151,9 +158,8 @@ class SegmentWriter:
         self.db.commit()
         self.db.execute("DETACH DATABASE src")
         ids = np.asarray([r[0] for r in source.query(f"SELECT id FROM chunks WHERE {alive} ORDER BY id", [gone])])
-        if len(ids):
-            self._vectors.append(source.stored_vectors(ids))
-            self._ids.append(ids.astype(np.int64))
+        for i in range(0, len(ids), _BATCH):
+            self._put(ids[i : i + _BATCH], source.stored_vectors(ids[i : i + _BATCH]))
 
     def reanalyse(self, vocabulary: set[str]) -> None:
         """Work out every chunk's index terms again against ``vocabulary``, in batches."""
@@ -168,22 +174,42 @@ class SegmentWriter:
             )
             last = rows[-1][0]
 
+    def _in_id_order(self, ids: np.ndarray) -> np.ndarray:
+        """``vectors.npy`` with exactly the written rows, in chunk id order (a merge may interleave ids)."""
+        path = self.folder / "vectors.npy"
+        order = np.argsort(ids, kind="stable")
+        if len(ids) == len(self._vectors) and np.array_equal(order, np.arange(len(ids))):
+            self._vectors.flush()
+            return self._vectors
+        written = self._vectors
+        if not len(ids):
+            del self._vectors, written
+            empty = np.zeros((0, self.dim), dtype=np.float16)
+            np.save(path, empty, allow_pickle=False)
+            return empty
+        final = np.lib.format.open_memmap(
+            self.folder / "vectors.tmp.npy", mode="w+", dtype=np.float16, shape=(len(ids), self.dim)
+        )
+        for i in range(0, len(ids), _BATCH):
+            final[i : i + _BATCH] = written[order[i : i + _BATCH]]
+        final.flush()
+        del self._vectors, written
+        os.replace(self.folder / "vectors.tmp.npy", path)
+        return final
+
     def finish(self, vocabulary: set[str], analysed: int) -> dict[str, Any]:
         """Write vectors, postings and meta, and sync the folder; returns the meta. ``vocabulary``: the stems
         of this segment's own words; ``analysed``: the size of the vocabulary its compounds were split against."""
         self.db.commit()
-        ids = np.concatenate(self._ids) if self._ids else np.zeros(0, np.int64)
-        vectors = np.vstack(self._vectors) if self._vectors else np.zeros((0, self.dim), np.float32)
-        order = np.argsort(ids, kind="stable")
-        ids, vectors = ids[order], vectors[order]
+        ids = np.frombuffer(self._ids, dtype=np.int64)
         rows = self.db.execute("SELECT id, terms FROM chunks ORDER BY id")  # one chunk at a time
         postings = Postings.build(((i, t.split()) for i, t in rows), vocabulary)
-        if not np.array_equal(postings.ids, ids):
-            raise RuntimeError(f"{self.folder}: chunk rows and vectors disagree")
         self.db.close()
+        if not np.array_equal(postings.ids, np.sort(ids)):
+            raise RuntimeError(f"{self.folder}: chunk rows and vectors disagree")
         postings.save(self.folder / "postings")
-        np.save(self.folder / "vectors.npy", vectors.astype(np.float16), allow_pickle=False)
-        index = vector_index.build(vectors, ids) if len(ids) else vector_index.empty(self.dim)
+        vectors = self._in_id_order(ids)
+        index = vector_index.build(vectors, postings.ids) if len(ids) else vector_index.empty(self.dim)
         faiss.write_index(index, str(self.folder / "vectors.faiss"))
         meta = {
             "n_chunks": len(ids),

@@ -1,10 +1,10 @@
 """The FAISS index type, chosen by corpus size.
 
-Up to ``EXACT_LIMIT`` chunks an exact inner-product index is fast enough (a few ms per query
-on 2 cores) and has perfect recall. Beyond it, an inverted-file index with 8-bit scalar
-quantisation (IVF-SQ8) keeps memory at a quarter and search time nearly flat; unlike HNSW it
-supports removal by id. Chunk ids are the SQLite row ids in both, and vectors can be
-reconstructed by id (for near-duplicate checks).
+Up to ``EXACT_LIMIT`` chunks (per segment of the local index) an exact inner-product index is fast
+enough (a few ms per query on 2 cores) and has perfect recall. Beyond it, an inverted-file index with
+8-bit scalar quantisation (IVF-SQ8) keeps memory at a quarter and search time nearly flat. Ids are the
+chunk ids in both; an IVF index keeps a map from id to vector, so a narrow filtered search scores the
+admitted vectors exactly.
 """
 
 from __future__ import annotations
@@ -70,54 +70,33 @@ def search(index: faiss.Index, query: np.ndarray, k: int, ids: np.ndarray | None
     return [(int(i), float(s)) for i, s in zip(found[0], scores[0]) if i >= 0]
 
 
-def remove(index: faiss.Index, ids: np.ndarray) -> None:
-    ids = np.ascontiguousarray(ids, dtype=np.int64)
-    if kind_of(index) == "ivf-sq8":  # the IVF id hashtable takes only an explicit id array
-        index.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids)))
-    else:
-        index.remove_ids(ids)  # type: ignore[arg-type]
-
-
-def all_ids(index: faiss.Index) -> np.ndarray:
-    if kind_of(index) == "flat":
-        return faiss.vector_to_array(index.id_map).astype(np.int64)  # type: ignore[attr-defined]
-    ivf = faiss.extract_index_ivf(index)
-    lists = ivf.invlists
-    assert lists is not None
-    parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy() for i in range(ivf.nlist)]
-    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-
-
-def fit(index: faiss.Index) -> faiss.Index:
-    """``index`` itself if its type suits its size, else the same vectors in the suitable type."""
-    if kind_of(index) == kind_for(int(index.ntotal)):
-        return index
-    ids = all_ids(index)
-    vectors = np.vstack([index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros((0, index.d), np.float32)
-    return build(vectors, ids)
-
-
 def build(vectors: np.ndarray, ids: np.ndarray) -> faiss.Index:
-    """A new index of the type suited to ``len(vectors)`` holding ``vectors`` under ``ids``."""
+    """A new index of the type suited to ``len(vectors)`` holding ``vectors`` (any float array, e.g. a
+    memory-mapped float16 file) under ``ids``, added a batch at a time: never a float32 copy of them all."""
     dim = vectors.shape[1]
     if kind_for(len(vectors)) == "flat":
         index = empty(dim)
-    else:
-        nlist = int(4 * math.sqrt(len(vectors)))
-        quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFScalarQuantizer(
-            quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        )
-        index.own_fields = True
-        quantizer.this.disown()  # type: ignore[attr-defined]
-        sample = vectors[np.random.default_rng(0).choice(len(vectors), min(len(vectors), 64 * nlist), replace=False)]
-        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]  # reconstruct and remove by id
-        faiss.omp_set_num_threads(_CORES)
-        try:
-            index.train(np.ascontiguousarray(sample, dtype=np.float32))
-            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
-        finally:
-            faiss.omp_set_num_threads(1)
-        return tune(index)
-    index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
+        _add(index, vectors, ids)
+        return index
+    nlist = int(4 * math.sqrt(len(vectors)))
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFScalarQuantizer(
+        quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    index.own_fields = True
+    quantizer.this.disown()  # type: ignore[attr-defined]
+    index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]  # reconstruct by id
+    sample = np.sort(np.random.default_rng(0).choice(len(vectors), min(len(vectors), 64 * nlist), replace=False))
+    faiss.omp_set_num_threads(_CORES)
+    try:
+        index.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
+        _add(index, vectors, ids)
+    finally:
+        faiss.omp_set_num_threads(1)
     return tune(index)
+
+
+def _add(index: faiss.Index, vectors: np.ndarray, ids: np.ndarray, batch: int = 65_536) -> None:
+    for i in range(0, len(vectors), batch):
+        part = np.ascontiguousarray(vectors[i : i + batch], dtype=np.float32)
+        index.add_with_ids(part, np.ascontiguousarray(ids[i : i + batch], dtype=np.int64))
