@@ -5,6 +5,7 @@ plain LangChain RAG side by side. Prints figures and writes them to ``bench/out/
     .venv/bin/python bench/bench.py --sizes 1000 10000 100000 1000000   # with 1M (~16 min, 12 GB)
     .venv/bin/python bench/bench.py --news ../shared/news/articles seeds  # only: ask latency on real news,
                                                                           # direct and through /api/v1/ask
+    .venv/bin/python bench/bench.py --merge-run 1000000   # only: memory and time of the largest merge
 
 Large corpora are synthetic but made of real German text: chunks recombine sentences of the
 XQuAD-de paragraphs with varied numbers and dates. Their vectors are the normalised mean of the
@@ -234,6 +235,51 @@ def scale_run(n: int, pool_file: Path, store: str) -> dict:
     }
 
 
+def _synthetic_update(name: str, start: int, n: int, pool: np.ndarray, sentences: list[str]):  # -> FileUpdate
+    from rag.index.store import FileUpdate
+    from rag.types import Article, Chunk
+
+    texts, vecs = synthetic_corpus(n, sentences, pool, seed=start)
+    articles = [Article(f"syn-{start + i}.txt", f"Meldung {start + i}", t) for i, t in enumerate(texts)]
+    chunks = [[Chunk(a.doc_id, 0, a.body, 0, len(a.body), 0)] for a in articles]
+    return FileUpdate(name, name, articles, chunks, [vecs[i : i + 1] for i in range(n)], ["x"] * n)
+
+
+def merge_run(n: int, pool_file: Path) -> dict:
+    """The largest merge a bulk ``rag index`` of ``n`` chunks makes: nine segments of n/10 chunks are
+    written, then a fresh process writes the tenth, which merges all ten into one. Its peak memory and
+    time are what the archive's growth costs at that size (the fresh process holds only its own tenth)."""
+    from rag.index.local_store import LocalStore
+
+    pool = np.load(pool_file)
+    sentences = json.loads(pool_file.with_suffix(".json").read_text(encoding="utf-8"))
+    part = n // 10
+    with tempfile.TemporaryDirectory() as tmp:
+        store = LocalStore.open(Path(tmp))
+        for k in range(9):
+            update = _synthetic_update(f"part-{k}.jsonl", k * part, part, pool, sentences)
+            store = store.commit([update], [], "synthetic", pool.shape[1], (160, 40), 2.0)
+        last = (
+            "import sys, json, time\n"
+            f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+            "import numpy as np\n"
+            "from pathlib import Path\n"
+            "from bench import _synthetic_update, peak_rss_of_this_program\n"
+            "from rag.index.local_store import LocalStore\n"
+            f"pool = np.load({str(pool_file)!r}); sentences = json.loads(Path({str(pool_file.with_suffix('.json'))!r}).read_text())\n"
+            f"update = _synthetic_update('part-9.jsonl', {9 * part}, {part}, pool, sentences)\n"
+            f"store = LocalStore.open(Path({tmp!r})); before = peak_rss_of_this_program('VmRSS')\n"
+            "start = time.perf_counter()\n"
+            "store = store.commit([update], [], 'synthetic', pool.shape[1], (160, 40), 2.0)\n"
+            "print(json.dumps({'merge_s': round(time.perf_counter() - start, 1), 'segments_after': len(store.segments),"
+            " 'rss_before_mb': before, 'peak_rss_mb': peak_rss_of_this_program()}))\n"
+        )
+        proc = subprocess.run([sys.executable, "-c", last], capture_output=True, text=True, check=True)
+    return {"chunks": n, "written_as": f"10 segments of {part}, the last write merging them"} | json.loads(
+        proc.stdout.strip().splitlines()[-1]
+    )
+
+
 def sentence_pool(paragraphs: list[str], out: Path) -> Path:
     from rag.embedding import get_embedder
     from rag.ingest import split_sentences
@@ -402,11 +448,16 @@ def main() -> None:
     parser.add_argument("--news-questions", type=Path, default=ROOT.parent / "shared" / "news" / "dev_qa.jsonl")
     parser.add_argument("--stores", nargs="+", choices=("local", "milvus"), default=["local", "milvus"])
     parser.add_argument("--scale-run", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--merge-run", type=int, help="only: the largest merge of a bulk index of N chunks")
     parser.add_argument("--store", default="local", help=argparse.SUPPRESS)
     parser.add_argument("--pool", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale_run:
         print(json.dumps(scale_run(args.scale_run, args.pool, args.store)))
+        return
+    if args.merge_run:
+        pool = args.pool or sentence_pool(xquad()[0], args.out)
+        print(json.dumps(merge_run(args.merge_run, pool)))
         return
     if args.news:
         print(json.dumps(bench_news_ask(args.news, args.news_questions)), flush=True)
