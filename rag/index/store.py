@@ -2,8 +2,8 @@
 
 Two stores keep the same chunks, vectors, German lexical terms and article texts:
 
-- ``local`` (``rag.index.local_store``): FAISS, SQLite and BM25 files in one folder, written as atomic
-  generations; the default, for one machine.
+- ``local`` (``rag.index.local_store``): FAISS, SQLite and BM25 files in one folder, written as immutable
+  segments that one atomically swapped manifest lists; the default, for one machine.
 - ``milvus`` (``rag.index.milvus_store``): a Milvus collection set, embedded in one file (Milvus Lite) or
   on a Milvus server or cluster, for archives that outgrow one machine.
 
