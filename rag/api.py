@@ -1,8 +1,8 @@
 """The Python API: one ``RAG`` object that indexes, answers and manages documents.
 
 The web chat and the CLI use this same object. The embedding model and the index are loaded
-
-
+once per process and shared by all questions; a write swaps in a new view of the index (a new
+manifest of segments) atomically, so questions in flight keep their consistent view.
 """
 
 from __future__ import annotations
