@@ -53,3 +53,14 @@ def test_filtered_search_returns_the_best_admitted_vectors(
     else:  # the IVF ranking itself, restricted to the admitted ids
         unfiltered = [i for i, _ in vectors.search(ivf, query, 5000)]
         assert found == [i for i in unfiltered if i in set(admitted.tolist())][:5]
+
+
+def test_released_pages_of_a_written_memmap_keep_their_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    x = _unit(3000).astype(np.float16)
+    written = np.lib.format.open_memmap(tmp_path / "v.npy", mode="w+", dtype=np.float16, shape=x.shape)
+    written[:] = x
+    vectors.release_pages(written)  # dropped from this process, not from the file
+    np.testing.assert_array_equal(written[:], x)
+    del written
+    np.testing.assert_array_equal(np.load(tmp_path / "v.npy"), x)
+    vectors.release_pages(x)  # an ordinary array: nothing to release

@@ -61,7 +61,8 @@ class Segment:
         self._lock = threading.Lock()  # one connection, shared by the stores and threads that read this segment
         self.vectors: faiss.Index = vector_index.tune(faiss.read_index(str(folder / "vectors.faiss")))
         self.postings = Postings.load(folder / "postings")
-        self._stored = np.load(folder / "vectors.npy", mmap_mode="r")
+        self.stored = np.load(folder / "vectors.npy", mmap_mode="r")
+        """The chunk vectors as written (float16), memory-mapped, in the order of ``ids``."""
 
     @property
     def ids(self) -> np.ndarray:
@@ -75,7 +76,7 @@ class Segment:
     def stored_vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The float vectors of these chunk ids (all in this segment)."""
         rows = np.searchsorted(self.ids, np.asarray(ids, dtype=np.int64))
-        return np.asarray(self._stored[rows], dtype=np.float32)
+        return np.asarray(self.stored[rows], dtype=np.float32)
 
     def close(self) -> None:
         with self._lock:
@@ -160,6 +161,8 @@ class SegmentWriter:
         ids = np.asarray([r[0] for r in source.query(f"SELECT id FROM chunks WHERE {alive} ORDER BY id", [gone])])
         for i in range(0, len(ids), _BATCH):
             self._put(ids[i : i + _BATCH], source.stored_vectors(ids[i : i + _BATCH]))
+            vector_index.release_pages(source.stored)
+            vector_index.release_pages(self._vectors)
 
     def reanalyse(self, vocabulary: set[str]) -> None:
         """Work out every chunk's index terms again against ``vocabulary``, in batches."""
@@ -192,6 +195,8 @@ class SegmentWriter:
         )
         for i in range(0, len(ids), _BATCH):
             final[i : i + _BATCH] = written[order[i : i + _BATCH]]
+            vector_index.release_pages(final)
+            vector_index.release_pages(written)
         final.flush()
         del self._vectors, written
         os.replace(self.folder / "vectors.tmp.npy", path)
