@@ -156,20 +156,16 @@ def scale_run(n: int, pool_file: Path, store: str) -> dict:
     import faiss
 
     from rag.api import RAG
-    from rag.index.store import FileUpdate
     from rag.settings import Settings
-    from rag.types import Article, Chunk
 
     pool = np.load(pool_file)
     sentences = json.loads(pool_file.with_suffix(".json").read_text(encoding="utf-8"))
-    texts, vecs = synthetic_corpus(n, sentences, pool)
+    update = _synthetic_update("synthetic.jsonl", 0, n, pool, sentences)
+    vecs = np.vstack(update.vectors)
     corpus_rss_mb = peak_rss_of_this_program("VmRSS")  # the bench's own corpus, held in memory to be written
     with tempfile.TemporaryDirectory() as tmp:
         rag = RAG.build([ROOT / "seeds"], index=Path(tmp) / "index", settings=Settings(store=store))
-        articles = [Article(f"syn-{i}.txt", f"Meldung {i}", t) for i, t in enumerate(texts)]
-        chunks = [[Chunk(a.doc_id, 0, a.body, 0, len(a.body), 0)] for a in articles]
         start = time.perf_counter()
-        update = FileUpdate("synthetic.jsonl", "x", articles, chunks, [vecs[i : i + 1] for i in range(n)], ["x"] * n)
         # synthetic stories are no rewrites of each other: duplicate grouping off, as for a bulk load
         RAG.open(Path(tmp) / "index", rag.settings.model_copy(update={"duplicate_threshold": 2.0})).add_embedded(
             [update]

@@ -315,7 +315,6 @@ class LocalStore:
         chunking: tuple[int, int],
         duplicate_threshold: float,
     ) -> LocalStore:
-        _remove_stray_segments(self.root, {e["name"] for e in self.manifest["segments"]})
         if self.segments and self.manifest.get("dim") != dim:
             raise StoreError(f"{self.root}: the index holds vectors of dimension {self.manifest.get('dim')}, not {dim}")
         files = {name: dict(entry) for name, entry in self.manifest["files"].items()}
