@@ -2,15 +2,16 @@
 plain LangChain RAG side by side. Prints figures and writes them to ``bench/out/``; asserts nothing.
 
     .venv/bin/python bench/bench.py                     # up to 100k chunks (~7 min on 2 cores)
-    .venv/bin/python bench/bench.py --sizes 1000 10000 100000 1000000   # with 1M (~16 min, 12 GB)
+    .venv/bin/python bench/bench.py --sizes 1000 10000 100000 1000000   # with 1M (~20 min)
     .venv/bin/python bench/bench.py --news ../shared/news/articles seeds  # only: ask latency on real news,
                                                                           # direct and through /api/v1/ask
-    .venv/bin/python bench/bench.py --merge-run 1000000   # only: memory and time of the largest merge
 
 Large corpora are synthetic but made of real German text: chunks recombine sentences of the
 XQuAD-de paragraphs with varied numbers and dates. Their vectors are the normalised mean of the
 real sentence vectors plus noise (embedding 1M chunks would take days here). The seed articles
 are indexed for real beside them, and their gold questions must still find them (seed_hit_at_5).
+Each size is written in ten commits, like a bulk ``rag index``: the last merges them all, the largest
+merge an index of that size makes.
 """
 
 from __future__ import annotations
@@ -151,27 +152,36 @@ def synthetic_corpus(n: int, sentences: list[str], vectors: np.ndarray, seed: in
     return texts, vecs.astype(np.float32)
 
 
+SCALE_PARTS = 10
+"""A scale run writes its corpus in this many commits, as ``rag index`` commits batch by batch: the last
+one merges all of them into one segment, the largest merge an index of that size makes."""
+
+
 def scale_run(n: int, pool_file: Path, store: str) -> dict:
-    """One corpus size in one store, in its own process so peak memory is this size's alone."""
+    """One corpus size in one store, in its own process so peak memory is this size's alone. The corpus is
+    written in ``SCALE_PARTS`` commits, each generated just before it is written (a bulk ``rag index`` holds
+    one batch of files at a time, too)."""
     import faiss
 
     from rag.api import RAG
+    from rag.index import vectors as vector_index
     from rag.settings import Settings
 
     pool = np.load(pool_file)
     sentences = json.loads(pool_file.with_suffix(".json").read_text(encoding="utf-8"))
-    update = _synthetic_update("synthetic.jsonl", 0, n, pool, sentences)
-    vecs = np.vstack(update.vectors)
-    corpus_rss_mb = peak_rss_of_this_program("VmRSS")  # the bench's own corpus, held in memory to be written
     with tempfile.TemporaryDirectory() as tmp:
         rag = RAG.build([ROOT / "seeds"], index=Path(tmp) / "index", settings=Settings(store=store))
-        start = time.perf_counter()
         # synthetic stories are no rewrites of each other: duplicate grouping off, as for a bulk load
-        RAG.open(Path(tmp) / "index", rag.settings.model_copy(update={"duplicate_threshold": 2.0})).add_embedded(
-            [update]
-        )
+        writer = RAG.open(Path(tmp) / "index", rag.settings.model_copy(update={"duplicate_threshold": 2.0}))
+        bounds = np.linspace(0, n, SCALE_PARTS + 1, dtype=int)
+        part_s = []
+        for k, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            update = _synthetic_update(f"synthetic-{k}.jsonl", int(lo), int(hi - lo), pool, sentences)
+            start = time.perf_counter()
+            writer.add_embedded([update])
+            part_s.append(time.perf_counter() - start)
+            del update
         rag = RAG.open(Path(tmp) / "index", rag.settings)
-        build_s = time.perf_counter() - start
         one = Path(tmp) / "eine-meldung.txt"
         one.write_text("Neue Brücke in Linz\n\nDie neue Brücke in Linz kostet 12 Millionen Euro.", encoding="utf-8")
         rag.add([one])  # the first write also loads the passage model: time the second
@@ -191,31 +201,30 @@ def scale_run(n: int, pool_file: Path, store: str) -> dict:
         serve_rss_mb = int(
             subprocess.run([sys.executable, "-c", serve], capture_output=True, text=True, check=True).stdout.split()[-1]
         )
+        segments = getattr(rag.store, "segments", [])
         row = {
             "store": store,
             "chunks": n,
-            "index_type": "+".join(sorted({s.meta["vector_index"] for s in getattr(rag.store, "segments", [])}))
-            or None,
-            "build_s": round(build_s, 1),
+            "index_type": "+".join(sorted({s.meta["vector_index"] for s in segments})) or None,
+            "build_s": round(sum(part_s), 1),
+            "last_part_s": round(part_s[-1], 1),
             "add_one_article_s": round(add_one_s, 2),
             "query_p50_ms": round(pct(latencies, 50), 1),
             "query_p95_ms": round(pct(latencies, 95), 1),
             "seed_hit_at_5": round(hits / len(latencies), 3),
             "peak_rss_mb": peak_rss_mb,
-            "corpus_rss_mb": corpus_rss_mb,
             "serve_peak_rss_mb": serve_rss_mb,
         }
         if store != "local":
             return row
-        # exact vs compressed on the same vectors
+        # exact vs compressed on the same vectors: the synthetic ones the index stores
+        vecs = np.vstack([s.stored_vectors(s.ids) for s in segments])
         queries = rag.embedder.embed_queries([g["question"] for g in questions])
         flat = faiss.IndexFlatIP(vecs.shape[1])
         flat.add(vecs)
-        from rag.index import vectors as vector_index
-
         saved = vector_index.EXACT_LIMIT
         vector_index.EXACT_LIMIT = 0
-        ivf = vector_index.build(vecs, np.arange(n, dtype=np.int64))
+        ivf = vector_index.build(vecs, np.arange(len(vecs), dtype=np.int64))
         vector_index.EXACT_LIMIT = saved
         t0 = time.perf_counter()
         _, exact = flat.search(queries, 10)
@@ -239,41 +248,6 @@ def _synthetic_update(name: str, start: int, n: int, pool: np.ndarray, sentences
     articles = [Article(f"syn-{start + i}.txt", f"Meldung {start + i}", t) for i, t in enumerate(texts)]
     chunks = [[Chunk(a.doc_id, 0, a.body, 0, len(a.body), 0)] for a in articles]
     return FileUpdate(name, name, articles, chunks, [vecs[i : i + 1] for i in range(n)], ["x"] * n)
-
-
-def merge_run(n: int, pool_file: Path) -> dict:
-    """The largest merge a bulk ``rag index`` of ``n`` chunks makes: nine segments of n/10 chunks are
-    written, then a fresh process writes the tenth, which merges all ten into one. Its peak memory and
-    time are what the archive's growth costs at that size (the fresh process holds only its own tenth)."""
-    from rag.index.local_store import LocalStore
-
-    pool = np.load(pool_file)
-    sentences = json.loads(pool_file.with_suffix(".json").read_text(encoding="utf-8"))
-    part = n // 10
-    with tempfile.TemporaryDirectory() as tmp:
-        store = LocalStore.open(Path(tmp))
-        for k in range(9):
-            update = _synthetic_update(f"part-{k}.jsonl", k * part, part, pool, sentences)
-            store = store.commit([update], [], "synthetic", pool.shape[1], (160, 40), 2.0)
-        last = (
-            "import sys, json, time\n"
-            f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
-            "import numpy as np\n"
-            "from pathlib import Path\n"
-            "from bench import _synthetic_update, peak_rss_of_this_program\n"
-            "from rag.index.local_store import LocalStore\n"
-            f"pool = np.load({str(pool_file)!r}); sentences = json.loads(Path({str(pool_file.with_suffix('.json'))!r}).read_text())\n"
-            f"update = _synthetic_update('part-9.jsonl', {9 * part}, {part}, pool, sentences)\n"
-            f"store = LocalStore.open(Path({tmp!r})); before = peak_rss_of_this_program('VmRSS')\n"
-            "start = time.perf_counter()\n"
-            "store = store.commit([update], [], 'synthetic', pool.shape[1], (160, 40), 2.0)\n"
-            "print(json.dumps({'merge_s': round(time.perf_counter() - start, 1), 'segments_after': len(store.segments),"
-            " 'rss_before_mb': before, 'peak_rss_mb': peak_rss_of_this_program()}))\n"
-        )
-        proc = subprocess.run([sys.executable, "-c", last], capture_output=True, text=True, check=True)
-    return {"chunks": n, "written_as": f"10 segments of {part}, the last write merging them"} | json.loads(
-        proc.stdout.strip().splitlines()[-1]
-    )
 
 
 def sentence_pool(paragraphs: list[str], out: Path) -> Path:
@@ -444,16 +418,11 @@ def main() -> None:
     parser.add_argument("--news-questions", type=Path, default=ROOT.parent / "shared" / "news" / "dev_qa.jsonl")
     parser.add_argument("--stores", nargs="+", choices=("local", "milvus"), default=["local", "milvus"])
     parser.add_argument("--scale-run", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--merge-run", type=int, help="only: the largest merge of a bulk index of N chunks")
     parser.add_argument("--store", default="local", help=argparse.SUPPRESS)
     parser.add_argument("--pool", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale_run:
         print(json.dumps(scale_run(args.scale_run, args.pool, args.store)))
-        return
-    if args.merge_run:
-        pool = args.pool or sentence_pool(xquad()[0], args.out)
-        print(json.dumps(merge_run(args.merge_run, pool)))
         return
     if args.news:
         print(json.dumps(bench_news_ask(args.news, args.news_questions)), flush=True)

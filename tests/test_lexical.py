@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.index.bm25 import LexicalIndex, Postings, chunk_terms, vocabulary_of
+from rag.index.bm25 import LexicalIndex, Postings, _by_term, chunk_terms, vocabulary_of
 from rag.text.lexical import split_compound, stem, terms
 
 TEXTS = [
@@ -90,3 +90,15 @@ def test_the_streamed_build_scores_as_bm25s_itself() -> None:
         got = streamed.search(" ".join(query), 5)
         assert [ids[d] for d, s in zip(want_docs[0], want[0], strict=True) if s > 0] == [i for i, _ in got]
         assert np.allclose([s for s in want[0] if s > 0], [s for _, s in got], atol=1e-5)
+
+
+def test_postings_sorted_a_range_of_terms_at_a_time_equal_one_whole_sort() -> None:
+    rng = np.random.default_rng(0)
+    terms_of = rng.integers(0, 40, 5000).astype(np.int32)
+    terms_of[:2000] = 3  # one term with more postings than a step
+    rows, tf = np.arange(5000, dtype=np.int32), rng.integers(1, 5, 5000).astype(np.int32)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(terms_of, minlength=40))]).astype(np.int64)
+    order = np.argsort(terms_of, kind="stable")
+    for step in (1, 7, 300, 1 << 22):
+        got_rows, got_tf = _by_term(terms_of, indptr, rows, tf, step)
+        assert np.array_equal(got_rows, rows[order]) and np.array_equal(got_tf, tf[order])

@@ -25,10 +25,21 @@ def test_large_corpora_get_ivf_built_from_a_float16_file(small_limit: None, tmp_
     ivf = vectors.build(stored, np.arange(5000, dtype=np.int64) + 7)
     assert vectors.kind_of(ivf) == "ivf-sq8" and ivf.ntotal == 5000
     faiss.write_index(ivf, str(tmp_path / "v.faiss"))
-    loaded = vectors.tune(faiss.read_index(str(tmp_path / "v.faiss")))
+    loaded = vectors.load(tmp_path / "v.faiss")
     _, ids = loaded.search(x[:50], 1)
     assert (ids[:, 0] == np.arange(50) + 7).mean() >= 0.95
     np.testing.assert_allclose(loaded.reconstruct(9), x[2], atol=0.02)
+
+
+def test_exact_indexes_load_memory_mapped_and_search_as_written(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    x = _unit(500)
+    flat = vectors.build(x, np.arange(500, dtype=np.int64) + 3)
+    faiss.write_index(flat, str(tmp_path / "v.faiss"))
+    loaded = vectors.load(tmp_path / "v.faiss")
+    # the vectors are a view of the file, not a copy in this process's memory
+    assert not faiss.downcast_index(faiss.downcast_index(loaded).index).codes.is_owned
+    assert vectors.search(loaded, x[7], 5) == vectors.search(flat, x[7], 5)
+    assert vectors.search(loaded, x[7], 1)[0][0] == 10
 
 
 @pytest.mark.parametrize(

@@ -79,13 +79,13 @@ class Postings:
                 posting_rows.append(row)
                 posting_tf.append(count)
         terms_of = np.frombuffer(posting_terms, dtype=np.int32)
-        order = np.argsort(terms_of, kind="stable")  # by term; each term's chunks stay in row order
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(terms_of, minlength=len(term_index)))])
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(terms_of, minlength=len(term_index)))]).astype(np.int64)
+        rows, tf = _by_term(terms_of, indptr, np.frombuffer(posting_rows, np.int32), np.frombuffer(posting_tf, np.int32))
         return cls(
             term_index,
-            indptr.astype(np.int64),
-            np.frombuffer(posting_rows, dtype=np.int32)[order],
-            np.frombuffer(posting_tf, dtype=np.int32)[order],
+            indptr,
+            rows,
+            tf,
             np.frombuffer(lengths, dtype=np.int32).copy(),
             np.frombuffer(ids, dtype=np.int64).copy(),
             vocabulary,
@@ -112,6 +112,25 @@ class Postings:
             return np.zeros(0, np.int32), np.zeros(0, np.int32)
         lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
         return np.asarray(self.rows[lo:hi]), np.asarray(self.tf[lo:hi])
+
+
+def _by_term(
+    terms_of: np.ndarray, indptr: np.ndarray, rows: np.ndarray, tf: np.ndarray, step: int = 1 << 22
+) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` and ``tf`` ordered by term, each term's chunks in row order. A range of terms with about
+    ``step`` postings is sorted at a time, so the sort order is never held for all of them (for 45M
+    postings, 1M chunks, that would be 360 MB of int64)."""
+    out_rows, out_tf = np.empty_like(rows), np.empty_like(tf)
+    lo, n_terms = 0, len(indptr) - 1
+    while lo < n_terms:
+        hi = max(lo + 1, int(np.searchsorted(indptr, indptr[lo] + step, side="right")) - 1)
+        hi = min(hi, n_terms)
+        picked = np.flatnonzero((terms_of >= lo) & (terms_of < hi))
+        picked = picked[np.argsort(terms_of[picked], kind="stable")]
+        out_rows[indptr[lo] : indptr[hi]] = rows[picked]
+        out_tf[indptr[lo] : indptr[hi]] = tf[picked]
+        lo = hi
+    return out_rows, out_tf
 
 
 class LexicalIndex:

@@ -51,7 +51,7 @@ _BATCH = 10_000
 
 
 class Segment:
-    """A written segment, opened for reading: SQLite read-only, FAISS in memory, postings memory-mapped."""
+    """A written segment, opened for reading: SQLite read-only; FAISS, postings and vectors memory-mapped."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -59,7 +59,7 @@ class Segment:
         self.meta: dict[str, Any] = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         self.db = sqlite3.connect(f"file:{folder / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()  # one connection, shared by the stores and threads that read this segment
-        self.vectors: faiss.Index = vector_index.tune(faiss.read_index(str(folder / "vectors.faiss")))
+        self.vectors: faiss.Index = vector_index.load(folder / "vectors.faiss")
         self.postings = Postings.load(folder / "postings")
         self.stored = np.load(folder / "vectors.npy", mmap_mode="r")
         """The chunk vectors as written (float16), memory-mapped, in the order of ``ids``."""
@@ -213,6 +213,7 @@ class SegmentWriter:
         if not np.array_equal(postings.ids, np.sort(ids)):
             raise RuntimeError(f"{self.folder}: chunk rows and vectors disagree")
         postings.save(self.folder / "postings")
+        postings = Postings.load(self.folder / "postings")  # memory-mapped: its arrays leave memory before FAISS builds
         vectors = self._in_id_order(ids)
         index = vector_index.build(vectors, postings.ids) if len(ids) else vector_index.empty(self.dim)
         faiss.write_index(index, str(self.folder / "vectors.faiss"))

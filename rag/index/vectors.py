@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import mmap
+from pathlib import Path
 
 import faiss
 import numpy as np
@@ -40,6 +41,13 @@ def kind_of(index: faiss.Index) -> str:
 
 def empty(dim: int) -> faiss.Index:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+
+def load(path: Path) -> faiss.Index:
+    """An index written by ``faiss.write_index``, ready to search. An exact index is memory-mapped, not
+    read into memory: pages a search touches are shared page cache, and a process that only writes (a
+    merge reading the stored float16 vectors instead) never loads them; an IVF index is read in whole."""
+    return tune(faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC))
 
 
 def tune(index: faiss.Index) -> faiss.Index:
