@@ -78,15 +78,20 @@ _MONTHS = frozenset(MONTHS) | {
 # answered from articles that never mention it ("Wie viel Hilfe hat Japan zugesagt?"). Countries by
 # their German names in the Unicode CLDR (through Babel), and the short forms, capitals, regions and
 # organisations news name them by.
-GAZETTEER = frozenset(
+STATES = frozenset(
     """
-    europa asien afrika amerika lateinamerika nordamerika südamerika ozeanien arktis nahost bosnien
-    großbritannien korea moldau moldawien palästina usa weißrussland berlin paris london moskau kiew
-    kyjiw washington peking tokio rom madrid warschau wien bern brüssel prag budapest ankara teheran
-    jerusalem genf straßburg nato eu uno un g7 g20 opec who imf iwf weltbank ezb bundeswehr
-    bundestag
+    bosnien großbritannien korea moldau moldawien palästina usa weißrussland nato eu uno un g7 g20 opec who
+    imf iwf weltbank ezb bundeswehr bundestag
     """.split()
 ) | frozenset(name.lower() for code, name in Locale("de").territories.items() if len(code) == 2 and " " not in name)
+"""Countries and the organisations that act like them: who „Wer …?“ can be besides people."""
+GAZETTEER = STATES | frozenset(
+    """
+    europa asien afrika amerika lateinamerika nordamerika südamerika ozeanien arktis nahost berlin paris
+    london moskau kiew kyjiw washington peking tokio rom madrid warschau wien bern brüssel prag budapest
+    ankara teheran jerusalem genf straßburg
+    """.split()
+)
 
 
 @dataclass(frozen=True)

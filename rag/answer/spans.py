@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.names import is_first_name, is_place
-from rag.answer.question import GAZETTEER, ORGANISATION, QuestionInfo
+from rag.answer.question import GAZETTEER, ORGANISATION, STATES, QuestionInfo
 from rag.text.lexical import APPROXIMATORS, NUMBER_WORDS, stem
 from rag.text.timeexpr import MONTHS, WEEKDAYS
 
@@ -237,10 +237,22 @@ def names_a_person(sentence: str, q: QuestionInfo) -> bool:
 
 
 def _person(s: str, q: QuestionInfo) -> str | None:
-    names = _names(s, q)
+    """People the question does not name; else the other actors „Wer …?“ asks about in the news:
+    organisations, countries and alliances („China … der Iran und Nordkorea“)."""
+    names = _names(s, q) or _actors(s, q)
     if len(names) >= 2:
         return ", ".join(names[:-1]) + " und " + names[-1]
     return names[0] if names else None
+
+
+def _organisations(s: str, q: QuestionInfo) -> list[str]:
+    found = [(m.group(1) or m.group(2)).strip(".") for m in _ORGANISATION.finditer(s)]
+    return [o for o in found if not any(_in_question(t, q) for t in o.split())]
+
+
+def _actors(s: str, q: QuestionInfo) -> list[str]:
+    states = [w for w in re.findall(r"\b[A-ZÄÖÜ][\w-]+", s) if w.lower() in STATES and not _in_question(w, q)]
+    return list(dict.fromkeys(_organisations(s, q) + states))
 
 
 def _place(s: str, q: QuestionInfo) -> str | None:
@@ -272,8 +284,7 @@ def _name(s: str, q: QuestionInfo) -> str | None:
     if quoted:
         acronym = _ACRONYM.search(s[quoted.end() : quoted.end() + 12])
         return quoted.group(1) + (f" ({acronym.group(1)})" if acronym else "")
-    organisations = [(m.group(1) or m.group(2)).strip(".") for m in _ORGANISATION.finditer(s)]
-    organisations = [o for o in organisations if not any(_in_question(t, q) for t in o.split())]
+    organisations = _organisations(s, q)
     if re.search(rf"\b{ORGANISATION}\b", q.text.lower()):  # „Welcher Verein …?“ asks for no person
         return organisations[0] if organisations else None
     names = _names(s, q)

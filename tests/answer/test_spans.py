@@ -30,6 +30,18 @@ def test_person_not_named_in_the_question() -> None:
     assert span("Wer vertritt Marco Rubio beim Nato-Außenministertreffen?", s) == "Christopher Landau"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "answer"),
+    [
+        ("Die Gespräche vermittelten Katar und Ägypten, hieß es in Washington.", "Katar und Ägypten"),
+        ("Geld für den Wiederaufbau kommt vor allem von der Weltbank.", "Weltbank"),
+        ("Die Gespräche fanden in Paris statt.", None),  # a city is a place, not who did it
+    ],
+)
+def test_who_without_a_person_is_a_country_or_organisation(sentence: str, answer: str | None) -> None:
+    assert span("Wer hat zwischen Israel und der Hamas vermittelt?", sentence) == answer
+
+
 def test_place_with_article() -> None:
     s = "Eine neue Zielvorgabe soll beim nächsten Gipfeltreffen im Juni in Den Haag vereinbart werden."
     assert span("Wo soll die neue Zielvorgabe vereinbart werden?", s) == "Den Haag"
