@@ -80,7 +80,9 @@ class Postings:
                 posting_tf.append(count)
         terms_of = np.frombuffer(posting_terms, dtype=np.int32)
         indptr = np.concatenate([[0], np.cumsum(np.bincount(terms_of, minlength=len(term_index)))]).astype(np.int64)
-        rows, tf = _by_term(terms_of, indptr, np.frombuffer(posting_rows, np.int32), np.frombuffer(posting_tf, np.int32))
+        rows, tf = _by_term(
+            terms_of, indptr, np.frombuffer(posting_rows, np.int32), np.frombuffer(posting_tf, np.int32)
+        )
         return cls(
             term_index,
             indptr,
