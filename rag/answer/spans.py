@@ -168,8 +168,8 @@ def _count(s: str, q: QuestionInfo) -> str | None:
         if re.fullmatch(r"eine?[mnrs]?", m.group(1), re.IGNORECASE) and m.group(0).split()[1:2] == [noun]:
             continue  # "Ein Polster" is an article and a noun, not a count
         phrase = m.group(0).strip()
-        if _given(phrase, q):
-            continue
+        if _given(phrase, q) or (re.fullmatch(_CURRENCY, noun, re.IGNORECASE) and not _in_question(noun, q)):
+            continue  # „90 Millionen Pfund“ counts no albums, „50.000 Euro“ no people
         if _in_question(noun, q) or any(t.startswith(stem(noun.lower())[:5]) for t in q.terms):
             return phrase
         best = best or phrase

@@ -20,6 +20,12 @@ def test_count_prefers_the_noun_asked_for() -> None:
     assert span("Wie viele Soldaten verliert Russland pro Monat?", s) == "20.000 Soldaten"
 
 
+def test_money_counts_nothing_but_money() -> None:
+    assert span("Wie viele Alben umfasst der Vertrag?", "Der Vertrag ist 90 Millionen Pfund wert.") is None
+    assert span("Wie viele Alben umfasst der Vertrag?", "Für 90 Millionen Pfund liefert sie sechs Alben.") == "sechs Alben"
+    assert span("Wie viele Euro kostet das Ticket?", "Das Ticket kostet 40 Euro.") == "40 Euro"
+
+
 def test_fraction_count() -> None:
     s = "Zwei Drittel der Nato-Mitglieder hätten sich der Initiative angeschlossen."
     assert span("Wie viele Nato-Mitglieder haben sich angeschlossen?", s) == "Zwei Drittel der Nato-Mitglieder"
