@@ -22,7 +22,9 @@ def test_count_prefers_the_noun_asked_for() -> None:
 
 def test_money_counts_nothing_but_money() -> None:
     assert span("Wie viele Alben umfasst der Vertrag?", "Der Vertrag ist 90 Millionen Pfund wert.") is None
-    assert span("Wie viele Alben umfasst der Vertrag?", "Für 90 Millionen Pfund liefert sie sechs Alben.") == "sechs Alben"
+    assert (
+        span("Wie viele Alben umfasst der Vertrag?", "Für 90 Millionen Pfund liefert sie sechs Alben.") == "sechs Alben"
+    )
     assert span("Wie viele Euro kostet das Ticket?", "Das Ticket kostet 40 Euro.") == "40 Euro"
 
 
