@@ -22,8 +22,16 @@ _WEEKDAY = f"(?:{'|'.join(d.capitalize() for d in WEEKDAYS)})"
 WEEKDAY = re.compile(_WEEKDAY)
 """A weekday alone: in news mostly the dateline's day, a weak answer to „Wann …?“."""
 _PART = r"(?:Anfang|Mitte|Ende|Beginn|Frühjahr|Frühling|Sommer|Herbst|Winter)"
+_RECURRING = (
+    rf"\b(?:jeden|jede|jedes)\s+(?:(?:ersten|zweiten|dritten|vierten|letzten)\s+)?"
+    rf"(?:{_WEEKDAY}|Wochenende|Tag|Woche|Monat|Jahr|Sommer|Winter|Frühjahr|Herbst)"
+    rf"(?:\s+(?:im|des)\s+(?:Monats?|Jahr|Jahres|{_MONTH}))?"
+    r"|\b(?:einmal|zweimal|dreimal)\s+(?:im|pro|je|in\s+der)\s+(?:Woche|Monat|Quartal|Jahr)"
+    r"|\balle\s+(?:zwei|drei|vier|fünf|sechs|zehn|\d+)\s+(?:Tage|Wochen|Monate|Jahre)"
+)
+"""A time that recurs („jeden ersten Sonntag im Monat“, „alle vier Jahre“): an answer to „Wann …?“ too."""
 _DATE = re.compile(
-    rf"\b{_PART}\s+(?:(?:des|dieses|nächsten|kommenden)\s+Jahres|{_MONTH}(?:\s+\d{{4}})?|\d{{4}})\b|"
+    rf"{_RECURRING}|\b{_PART}\s+(?:(?:des|dieses|nächsten|kommenden)\s+Jahres|{_MONTH}(?:\s+\d{{4}})?|\d{{4}})\b|"
     rf"\b\d{{1,2}}\.\s*{_MONTH}(?:\s+\d{{4}})?|\b{_MONTH}\s+\d{{4}}|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|"
     rf"\b(?:am\s+)?{_WEEKDAY}\b|\b(?:im\s+)?{_MONTH}\b|\b(?:19|20)\d\d\b"
 )

@@ -50,6 +50,18 @@ def test_who_without_a_person_is_a_country_or_organisation(sentence: str, answer
     assert span("Wer hat zwischen Israel und der Hamas vermittelt?", sentence) == answer
 
 
+@pytest.mark.parametrize(
+    ("sentence", "answer"),
+    [
+        ("Der Markt ist künftig jeden letzten Samstag im Monat geöffnet.", "jeden letzten Samstag im Monat"),
+        ("Die Messe findet alle zwei Jahre in Wels statt.", "alle zwei Jahre"),
+        ("Geöffnet wird einmal pro Woche.", "einmal pro Woche"),
+    ],
+)
+def test_when_is_answered_by_a_recurring_time(sentence: str, answer: str) -> None:
+    assert span("Wann ist der Bauernmarkt geöffnet?", sentence) == answer
+
+
 def test_place_with_article() -> None:
     s = "Eine neue Zielvorgabe soll beim nächsten Gipfeltreffen im Juni in Den Haag vereinbart werden."
     assert span("Wo soll die neue Zielvorgabe vereinbart werden?", s) == "Den Haag"
