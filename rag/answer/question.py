@@ -21,7 +21,20 @@ ORGANISATION = (  # the kinds of organisation a „Welcher Verein …?“ questi
 )
 # The question word may follow a preposition or „und“ („Ab wie viel Euro …“, „Von welchem Verein …“,
 # „Und seit wann …“): patterns look at the question after those.
-_LEAD = re.compile(r"^(?:(?:und|aber|also|ab|bis|seit|um|für|von|vom|mit|an|in|im|aus|zu|nach|bei|and|so)\s+)+")
+_LEAD = re.compile(
+    r"^(?:(?:und|aber|also|ab|bis|seit|um|für|von|vom|mit|an|am|in|im|aus|zu|zum|zur|nach|bei|beim|gegen|auf|über|"
+    r"unter|vor|hinter|neben|zwischen|nahe|durch|ohne|laut|and|so)\s+)+"
+)
+# „Welche[mnrs] (adjective) noun“: the noun names what is asked („In welchem Berliner Stadtteil …“).
+_WHICH = r"welche[mnrs]?\s+(?:\w+(?:e|en|er|es|em)\s+)?"
+_PLACES = (  # compounds of the first kind too: „Grenzstadt“, „Bundesland“ (not of „Ort“: „Sport“, „Wort“)
+    r"(?:[\w-]*(?:stadt|land|dorf|straße|insel|hafen)|ort|orte|orten|region|gemeinde|bezirk|stadtteil|viertel|"
+    r"kreuzung|provinz|kanton)"
+)
+_PEOPLE = (
+    r"[\w-]*(?:spieler|forscher|politiker|trainer|minister|präsident|sänger|schauspieler|autor|regisseur|künstler|"
+    r"täter|kandidat|chef|manager|fahrer|athlet|wissenschaftler|richter|anwalt|bürgermeister)(?:in|innen|en|n)?"
+)
 _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
     ("name", r"^(wie (heißt|heisst|nennt sich|lautet|nennt man)|what is the name|what was the name)\b"),
     ("duration", r"^(wie lange|wie viele (jahre|monate|wochen|tage|stunden|minuten)|how long)\b"),
@@ -41,14 +54,14 @@ _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
     ),
     (
         "place",
-        r"^(wo|woher|wohin|von wo|welche[mnrs]? (stadt|land|ort|region|gemeinde|bundesland)|where|"
+        rf"^(wo|woher|wohin|von wo|{_WHICH}{_PLACES}|where|"
         r"which (city|country|town|region|place))\b",
     ),
     (
         "list",
         r"^(welche|which)\b.*\b(länder|staaten|personen|politiker|unternehmen|parteien|städte|countries|companies)\b",
     ),
-    ("person", r"^(wer|wem|wen|von wem|mit wem|who|whom)\b"),
+    ("person", rf"^(wer|wem|wen|von wem|mit wem|who|whom|{_WHICH}{_PEOPLE})\b"),
     ("name", rf"^(welche[mnrs]?|which|what)\b(\s+\w+)?\s*\w*{ORGANISATION}\b"),
     (
         "explanation",

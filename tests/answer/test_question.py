@@ -53,6 +53,24 @@ def test_yes_no_questions(question: str, answer_type: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("Gegen wen verlor die Austria im Finale?", "person"),  # after a preposition
+        ("Auf wen entfielen die meisten Stimmen?", "person"),
+        ("Welcher Rapid-Spieler fehlt gesperrt?", "person"),  # „welcher“ and a word for people
+        ("Welche Forscher haben die Studie geleitet?", "person"),
+        ("In welchem Grazer Bezirk brannte es?", "place"),  # an adjective before the word for a place
+        ("Nahe welcher Grenzstadt wurde das Lager gefunden?", "place"),
+        ("Zwischen welchen Orten fährt die neue Bahn?", "place"),
+        ("Welcher Sport ist in Österreich am beliebtesten?", "other"),  # „Sport“ holds „ort“: no place
+        ("Welches Wort des Jahres wurde gewählt?", "other"),
+    ],
+)
+def test_what_kind_of_answer_a_question_asks_for(question: str, answer_type: str) -> None:
+    assert analyse(question).answer_type == answer_type
+
+
+@pytest.mark.parametrize(
     ("question", "sentence_unit"),
     [
         ("Wie viel wiegt der Kuschelpolster?", "5 Kilogramm"),
