@@ -182,12 +182,23 @@ _NOUNS = {
 }  # fmt: skip
 
 
+_NAMED_UNIT = re.compile(
+    r"\b(?:in|auf)\s+(euro|dollar|franken|pfund|yen|rubel|kilogramm|tonnen|metern|kilometern|prozent|stunden|minuten)"
+    r"(?:\s+umgerechnet)?\s*\?*$",
+    re.IGNORECASE,
+)
+"""A unit the question names at its end („… in Euro?“, „… in Kilometern?“): the answer must carry that one."""
+
+
 def _unit(question: str, amount: bool) -> str | None:
     """The pattern of the unit the answer to ``question`` must carry, if it implies one: „wie“ with a
     measure („Wie schwer …?“), an ``amount`` question („Wie viel/hoch …?“) whose words name it, or the
     noun asked for („Zu welchem Preis …?“). A count's unit is its noun; a noun elsewhere in the question
     names no measure („Welcher Spieler erhielt eine Strafe?“); how long is answered in many ways („bis ins
     18. Jahrhundert“)."""
+    named = _NAMED_UNIT.search(question)  # „Wie viel kostet sie in Euro?“: Dollar will not do
+    if named:
+        return re.escape(named.group(1).lower()[:5])
     adjective = re.search(r"\b(?:wie|how)\s+(\w+)", question, re.IGNORECASE)
     if adjective and adjective.group(1).lower() in _ADJECTIVES:
         return _ADJECTIVES[adjective.group(1).lower()]

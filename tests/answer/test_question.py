@@ -89,6 +89,13 @@ def test_units_a_quantity_question_implies(question: str, sentence_unit: str) ->
     assert unit is not None and re.search(unit, sentence_unit, re.IGNORECASE)
 
 
+def test_a_unit_the_question_names_is_the_one_the_answer_must_carry() -> None:
+    unit = analyse("Wie viel kostet die Brille in Euro?").unit
+    assert unit is not None and re.search(unit, "rund 500 Euro", re.IGNORECASE)
+    assert not re.search(unit, "800 Dollar", re.IGNORECASE)
+    assert analyse("Wie viel kostet eine Wohnung in Wien?").unit != unit  # a place, not a unit
+
+
 @pytest.mark.parametrize(
     "question",
     [
