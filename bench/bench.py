@@ -10,8 +10,8 @@ Large corpora are synthetic but made of real German text: chunks recombine sente
 XQuAD-de paragraphs with varied numbers and dates. Their vectors are the normalised mean of the
 real sentence vectors plus noise (embedding 1M chunks would take days here). The seed articles
 are indexed for real beside them, and their gold questions must still find them (seed_hit_at_5).
-Each size is written in ten commits, like a bulk ``rag index``: the last merges them all, the largest
-merge an index of that size makes.
+Each size runs in its own process (``bench/scale.py``), written in ten commits like a bulk ``rag index``:
+the last merges them all, the largest merge an index of that size makes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -54,27 +53,6 @@ def gold() -> list[dict]:
         for g in map(json.loads, GOLD.read_text(encoding="utf-8").splitlines())
         if g["answerable"] and not g.get("history")
     ]
-
-
-def peak_rss_of_this_program(field: str = "VmHWM") -> int:
-    """Peak resident memory in MB since this program started (VmHWM; ``VmRSS``: now). Not ``ru_maxrss``:
-    Linux carries the forking parent's peak across exec into it, so every size reported the bench's own 3 GB."""
-    status = Path("/proc/self/status").read_text()
-    return round(int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024)  # type: ignore[union-attr]
-
-
-_SERVE = """
-import json, sys
-from pathlib import Path
-from rag.api import RAG
-sys.path.insert(0, {bench!r})
-from bench import gold, peak_rss_of_this_program
-rag = RAG.open(Path({index!r}))
-for g in gold() * 2:
-    rag.retrieve(g["question"], 5)
-print(peak_rss_of_this_program())
-"""
-"""A fresh process that opens the index and answers the retrieval questions: its peak is what serving costs."""
 
 
 def pct(values: list[float], q: float) -> float:
@@ -234,118 +212,6 @@ def bench_ingest(paragraphs: list[str]) -> dict:
         "docs_per_s": round(len(paragraphs) / total, 1),
         "chunks_per_s": round(report.n_chunks / total, 1),
     }
-
-
-def synthetic_corpus(n: int, sentences: list[str], vectors: np.ndarray, seed: int = 0) -> tuple[list[str], np.ndarray]:
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(sentences), size=(n, 3))
-    texts = []
-    for row in picks:
-        text = " ".join(sentences[i] for i in row)
-        text = re.sub(r"\b\d{1,3}\b", lambda m: str(int(m.group(0)) + int(rng.integers(1, 9))), text)
-        text = re.sub(r"\b(19|20)\d\d\b", lambda m: str(int(rng.integers(1990, 2030))), text)
-        texts.append(text)
-    vecs = vectors[picks].mean(axis=1) + rng.normal(scale=0.01, size=(n, vectors.shape[1])).astype(np.float32)
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    return texts, vecs.astype(np.float32)
-
-
-SCALE_PARTS = 10
-"""A scale run writes its corpus in this many commits, as ``rag index`` commits batch by batch: the last
-one merges all of them into one segment, the largest merge an index of that size makes."""
-
-
-def scale_run(n: int, pool_file: Path, store: str) -> dict:
-    """One corpus size in one store, in its own process so peak memory is this size's alone. The corpus is
-    written in ``SCALE_PARTS`` commits, each generated just before it is written (a bulk ``rag index`` holds
-    one batch of files at a time, too)."""
-    import faiss
-
-    from rag.api import RAG
-    from rag.index import vectors as vector_index
-    from rag.settings import Settings
-
-    pool = np.load(pool_file)
-    sentences = json.loads(pool_file.with_suffix(".json").read_text(encoding="utf-8"))
-    with tempfile.TemporaryDirectory() as tmp:
-        rag = RAG.build([ROOT / "seeds"], index=Path(tmp) / "index", settings=Settings(store=store))
-        # synthetic stories are no rewrites of each other: duplicate grouping off, as for a bulk load
-        writer = RAG.open(Path(tmp) / "index", rag.settings.model_copy(update={"duplicate_threshold": 2.0}))
-        bounds = np.linspace(0, n, SCALE_PARTS + 1, dtype=int)
-        part_s = []
-        for k, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
-            update = _synthetic_update(f"synthetic-{k}.jsonl", int(lo), int(hi - lo), pool, sentences)
-            start = time.perf_counter()
-            writer.add_embedded([update])
-            part_s.append(time.perf_counter() - start)
-            del update
-        rag = RAG.open(Path(tmp) / "index", rag.settings)
-        one = Path(tmp) / "eine-meldung.txt"
-        one.write_text("Neue Brücke in Linz\n\nDie neue Brücke in Linz kostet 12 Millionen Euro.", encoding="utf-8")
-        rag.add([one])  # the first write also loads the passage model: time the second
-        one.write_text(one.read_text(encoding="utf-8") + " Sie wird 2027 eröffnet.", encoding="utf-8")
-        start = time.perf_counter()
-        rag.add([one])
-        add_one_s = time.perf_counter() - start
-        questions = gold()
-        latencies, hits = [], 0
-        for g in questions * 3:
-            t0 = time.perf_counter()
-            passages = rag.retrieve(g["question"], 5)
-            latencies.append((time.perf_counter() - t0) * 1e3)
-            hits += any(p.doc_id.split("#")[0] in g["sources"] for p in passages)
-        peak_rss_mb = peak_rss_of_this_program()
-        serve = _SERVE.format(bench=str(Path(__file__).parent), index=str(Path(tmp) / "index"))
-        serve_rss_mb = int(
-            subprocess.run([sys.executable, "-c", serve], capture_output=True, text=True, check=True).stdout.split()[-1]
-        )
-        segments = getattr(rag.store, "segments", [])
-        row = {
-            "store": store,
-            "chunks": n,
-            "index_type": "+".join(sorted({s.meta["vector_index"] for s in segments})) or None,
-            "build_s": round(sum(part_s), 1),
-            "last_part_s": round(part_s[-1], 1),
-            "add_one_article_s": round(add_one_s, 2),
-            "query_p50_ms": round(pct(latencies, 50), 1),
-            "query_p95_ms": round(pct(latencies, 95), 1),
-            "seed_hit_at_5": round(hits / len(latencies), 3),
-            "peak_rss_mb": peak_rss_mb,
-            "serve_peak_rss_mb": serve_rss_mb,
-        }
-        if store != "local":
-            return row
-        # exact vs compressed on the same vectors: the synthetic ones the index stores
-        vecs = np.vstack([s.stored_vectors(s.ids) for s in segments])
-        queries = rag.embedder.embed_queries([g["question"] for g in questions])
-        flat = faiss.IndexFlatIP(vecs.shape[1])
-        flat.add(vecs)
-        saved = vector_index.EXACT_LIMIT
-        vector_index.EXACT_LIMIT = 0
-        ivf = vector_index.build(vecs, np.arange(len(vecs), dtype=np.int64))
-        vector_index.EXACT_LIMIT = saved
-        t0 = time.perf_counter()
-        _, exact = flat.search(queries, 10)
-        flat_ms = (time.perf_counter() - t0) * 1e3 / len(queries)
-        t0 = time.perf_counter()
-        _, approx = ivf.search(queries, 10)
-        ivf_ms = (time.perf_counter() - t0) * 1e3 / len(queries)
-        recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx)]))
-    return row | {
-        "flat_search_ms": round(flat_ms, 2),
-        "ivf_sq8_search_ms": round(ivf_ms, 2),
-        "ivf_sq8_recall_at_10": round(recall, 3),
-    }
-
-
-def _synthetic_update(name: str, start: int, n: int, pool: np.ndarray, sentences: list[str]):  # -> FileUpdate
-    from rag.index.store import FileUpdate
-    from rag.types import Article, Chunk
-
-    texts, vecs = synthetic_corpus(n, sentences, pool, seed=start)
-    articles = [Article(f"syn-{start + i}.txt", f"Meldung {start + i}", t) for i, t in enumerate(texts)]
-    chunks = [[Chunk(a.doc_id, 0, a.body, 0, len(a.body), 0)] for a in articles]
-    return FileUpdate(name, name, articles, chunks, [vecs[i : i + 1] for i in range(n)], ["x"] * n)
 
 
 def sentence_pool(paragraphs: list[str], out: Path) -> Path:
@@ -515,13 +381,7 @@ def main() -> None:
     parser.add_argument("--news", type=Path, nargs="+", help="only measure ask latency on these news folders")
     parser.add_argument("--news-questions", type=Path, default=ROOT.parent / "shared" / "news" / "dev_qa.jsonl")
     parser.add_argument("--stores", nargs="+", choices=("local", "milvus"), default=["local", "milvus"])
-    parser.add_argument("--scale-run", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--store", default="local", help=argparse.SUPPRESS)
-    parser.add_argument("--pool", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.scale_run:
-        print(json.dumps(scale_run(args.scale_run, args.pool, args.store)))
-        return
     if args.news:
         print(json.dumps(bench_news_ask(args.news, args.news_questions)), flush=True)
         return
@@ -546,7 +406,15 @@ def main() -> None:
         for store in args.stores:
             print(f"scale: {n} chunks, {store} store …", flush=True)
             proc = subprocess.run(
-                [sys.executable, __file__, "--scale-run", str(n), "--pool", str(pool), "--store", store],
+                [
+                    sys.executable,
+                    str(Path(__file__).with_name("scale.py")),
+                    str(n),
+                    "--pool",
+                    str(pool),
+                    "--store",
+                    store,
+                ],
                 capture_output=True,
                 text=True,
                 check=True,
