@@ -68,6 +68,7 @@ FEATURES = (
     "position",
     "length",
     "new_words",
+    "new_words_why",
     "anaphor",
 )
 """Feature names, in the order of ``Candidate.features`` and of the selector's weights."""
@@ -323,6 +324,7 @@ def candidates(
                     math.log1p(index),
                     math.log1p(len(tokens)),
                     new,
+                    new if kind == "explanation" else 0.0,  # a sentence that restates the event explains nothing
                     float(bool(ANAPHOR.match(sentence))),
                 ],
             )
