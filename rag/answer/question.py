@@ -31,10 +31,71 @@ _PLACES = (  # compounds of the first kind too: „Grenzstadt“, „Bundesland�
     r"(?:[\w-]*(?:stadt|land|dorf|straße|insel|hafen)|ort|orte|orten|region|gemeinde|bezirk|stadtteil|viertel|"
     r"kreuzung|provinz|kanton)"
 )
-_PEOPLE = (
-    r"[\w-]*(?:spieler|forscher|politiker|trainer|minister|präsident|sänger|schauspieler|autor|regisseur|künstler|"
-    r"täter|kandidat|chef|manager|fahrer|athlet|wissenschaftler|richter|anwalt|bürgermeister)(?:in|innen|en|n)?"
+ROLES = (
+    "trainer",
+    "präsident",
+    "präsidentin",
+    "minister",
+    "ministerin",
+    "kanzler",
+    "kanzlerin",
+    "kapitän",
+    "chef",
+    "chefin",
+    "sprecher",
+    "sprecherin",
+    "direktor",
+    "direktorin",
+    "leiter",
+    "leiterin",
+    "gründer",
+    "gründerin",
+    "spieler",
+    "spielerin",
+    "sänger",
+    "sängerin",
+    "schauspieler",
+    "schauspielerin",
+    "autor",
+    "autorin",
+    "anwalt",
+    "anwältin",
+    "bürgermeister",
+    "bürgermeisterin",
+    "manager",
+    "managerin",
+    "regisseur",
+    "regisseurin",
+    "professor",
+    "professorin",
+    "forscher",
+    "forscherin",
+    "abgeordnete",
+    "abgeordneter",
+    "vorsitzende",
+    "vorsitzender",
+    "ceo",
+    "stürmer",
+    "verteidiger",
+    "torhüter",
+    "tormann",
+    "coach",
+    "experte",
+    "expertin",
+    "herr",
+    "frau",
+    "dr",
+    "prof",
 )
+"""Words for people by their role: „Trainer Greg Holst“ names a person."""
+PEOPLE = (
+    *ROLES, "mann", "frau", "bub", "junge", "mädchen", "kind", "sohn", "tochter", "vater", "mutter", "bruder",
+    "schwester", "lehrer", "lehrerin", "schüler", "schülerin", "täter", "täterin", "opfer", "fahrer", "fahrerin",
+    "lenker", "lenkerin", "pilot", "pilotin", "arzt", "ärztin", "patient", "patientin", "polizist", "polizistin",
+    "soldat", "soldatin", "jährige", "jähriger",
+)  # fmt: skip
+"""Words for people: „Wie heißt der achtjährige Bub …?“ and „Welcher Rapid-Spieler …?“ ask for a person."""
+_PEOPLE = rf"[\w-]*(?:{'|'.join(PEOPLE)}|politiker|künstler|kandidat|athlet|wissenschaftler|richter)(?:in|innen|en|n)?"
 _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
     ("name", r"^(wie (heißt|heisst|nennt sich|lautet|nennt man)|what is the name|what was the name)\b"),
     ("duration", r"^(wie lange|wie viele (jahre|monate|wochen|tage|stunden|minuten)|how long)\b"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.names import is_first_name, is_place
-from rag.answer.question import GAZETTEER, ORGANISATION, STATES, QuestionInfo
+from rag.answer.question import GAZETTEER, ORGANISATION, PEOPLE, ROLES, STATES, QuestionInfo
 from rag.text.lexical import APPROXIMATORS, NUMBER_WORDS, stem
 from rag.text.timeexpr import MONTHS, WEEKDAYS
 
@@ -70,62 +70,6 @@ _LIST = re.compile(
 _QUOTED = re.compile(r"[\"„“»]([^\"„“»«]{3,80})[\"“”«]")
 _ACRONYM = re.compile(r"\(([A-Z]{2,6})\)")
 
-_ROLES = (
-    "trainer",
-    "präsident",
-    "präsidentin",
-    "minister",
-    "ministerin",
-    "kanzler",
-    "kanzlerin",
-    "kapitän",
-    "chef",
-    "chefin",
-    "sprecher",
-    "sprecherin",
-    "direktor",
-    "direktorin",
-    "leiter",
-    "leiterin",
-    "gründer",
-    "gründerin",
-    "spieler",
-    "spielerin",
-    "sänger",
-    "sängerin",
-    "schauspieler",
-    "schauspielerin",
-    "autor",
-    "autorin",
-    "anwalt",
-    "anwältin",
-    "bürgermeister",
-    "bürgermeisterin",
-    "manager",
-    "managerin",
-    "regisseur",
-    "regisseurin",
-    "professor",
-    "professorin",
-    "forscher",
-    "forscherin",
-    "abgeordnete",
-    "abgeordneter",
-    "vorsitzende",
-    "vorsitzender",
-    "ceo",
-    "stürmer",
-    "verteidiger",
-    "torhüter",
-    "tormann",
-    "coach",
-    "experte",
-    "expertin",
-    "herr",
-    "frau",
-    "dr",
-    "prof",
-)
 
 # Capitalised words that start names' neighbours but are no names themselves.
 _NOT_NAMES = frozenset(
@@ -212,7 +156,7 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
         before = (s[: m.start()].split() or [""])[-1]
         found = [words[i : i + 2] for i in range(len(words) - 1) if is_first_name(words[i])]
         roles = [
-            i for i, w in enumerate([before, *words[:-2]]) if any(w.lower().strip(",.").endswith(r) for r in _ROLES)
+            i for i, w in enumerate([before, *words[:-2]]) if any(w.lower().strip(",.").endswith(r) for r in ROLES)
         ]
         if not found and roles:
             found = [words[roles[-1] : roles[-1] + 2]]
@@ -223,12 +167,6 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
     return names
 
 
-_PEOPLE = (
-    *_ROLES, "mann", "frau", "bub", "junge", "mädchen", "kind", "sohn", "tochter", "vater", "mutter", "bruder",
-    "schwester", "lehrer", "lehrerin", "schüler", "schülerin", "täter", "täterin", "opfer", "fahrer", "fahrerin",
-    "lenker", "lenkerin", "pilot", "pilotin", "arzt", "ärztin", "patient", "patientin", "polizist", "polizistin",
-    "soldat", "soldatin", "jährige", "jähriger",
-)  # fmt: skip
 _NAME_ASKED = re.compile(r"^(?:und\s+)?wie\s+(?:heißt|hieß|heisst|hiess|heißen|hießen)\s+(?:der|die|den)\s+(.*)", re.I)
 
 
@@ -236,7 +174,7 @@ def asks_for_a_persons_name(question: str) -> bool:
     """„Wie heißt der achtjährige Bub …?“: the answer can only be a person's name."""
     m = _NAME_ASKED.match(question.strip())
     nouns = [w for w in re.findall(r"[\w-]+", m.group(1)) if re.search(r"(?:^|-)[A-ZÄÖÜ]", w)] if m else []
-    return bool(nouns) and nouns[0].lower().endswith(_PEOPLE)  # „der 21-Jährige“ too
+    return bool(nouns) and nouns[0].lower().endswith(PEOPLE)  # „der 21-Jährige“ too
 
 
 def names_a_person(sentence: str, q: QuestionInfo) -> bool:
