@@ -168,16 +168,21 @@ class LexicalIndex:
         """(chunk id, BM25 score) pairs, best first; empty when no query term is in the corpus.
 
         ``admitted`` (chunk ids) restricts the ranking to those chunks."""
-        wanted = [t for t in dict.fromkeys(terms(query, self.vocabulary))]
+        wanted = list(dict.fromkeys(terms(query, self.vocabulary)))
+        postings = [{t: p.postings(t) for t in wanted} for p, _ in self._parts]  # each read once per query
         n = self.n_chunks
-        idf = {t: math.log1p((n - df + 0.5) / (df + 0.5)) for t in wanted if (df := self._df(t))}
+        dfs = {
+            t: sum(int(alive[by_term[t][0]].sum()) for by_term, (_, alive) in zip(postings, self._parts))
+            for t in wanted
+        }
+        idf = {t: math.log1p((n - df + 0.5) / (df + 0.5)) for t, df in dfs.items() if df}
         if not idf:
             return []
         found: list[tuple[float, int]] = []
-        for part, alive in self._parts:
+        for (part, alive), part_postings in zip(self._parts, postings, strict=True):
             scores = np.zeros(len(part.ids), dtype=np.float32)
             for term, weight in idf.items():
-                rows, tf = part.postings(term)
+                rows, tf = part_postings[term]
                 if len(rows):
                     f = tf.astype(np.float32)
                     norm = _K1 * ((1 - _B) + _B * np.asarray(part.lengths[rows], dtype=np.float32) / self._mean_length)
