@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from rapidfuzz.distance import DamerauLevenshtein
 
 from rag.answer.question import QuestionInfo
 from rag.answer.spans import WEEKDAY, find_span
@@ -134,14 +135,33 @@ def _match(term: str, found: set[str]) -> float:
     return 0.0
 
 
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+_TOKEN = re.compile(r"\w+")
+
+
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` names ``name``: a compound by any of its parts, a person by the last name,
-    a word by its stem („Südindien“ in „südindischen“)."""
-    text = text.lower()
+    a word by its stem („Südindien“ in „südindischen“, „Gärten“ in „Garten“), a long word also
+    misspelt by one letter („Sheeshanks“), and a thing owned or placed by a name by that name alone
+    („Marconis Funkdemonstration“ and „Oxforder Turm“ are met by „Marconi“ and „Oxford“)."""
+    text = text.lower().translate(_FOLD)
+    name = name.translate(_FOLD)
     if "-" in name:
         return any(part in text for part in name.split("-") if len(part) >= 2)
-    last = name.split()[-1]
-    return last[: max(5, len(last) - 3)] in text
+    *modifiers, last = name.split()
+    prefix = last[: max(5, len(last) - 3)]
+    if prefix in text:
+        return True
+    tokens = set(_TOKEN.findall(text))
+    if len(prefix) >= 7 and any(
+        DamerauLevenshtein.distance(prefix, t[: len(prefix) + k], score_cutoff=1) <= 1
+        for t in tokens
+        for k in (-1, 0, 1)
+    ):
+        return True
+    # a possessor („Marconis“) or a place adjective („Oxforder“) whose name stands in the text
+    owners = {m[: -len(end)] for m in modifiers for end in ("s", "er") if m.endswith(end) and len(m) > len(end) + 2}
+    return any(o in tokens or f"{o}s" in tokens for o in owners)
 
 
 def known_word(word: str, vocabulary: set[str]) -> bool:

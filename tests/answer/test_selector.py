@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rag.answer.extractive import Scored, close_second
-from rag.answer.features import FEATURES, Candidate, candidates
+from rag.answer.features import FEATURES, Candidate, candidates, mentions
 from rag.answer.question import analyse
 from rag.answer.selector import INPUTS, KINDS, LONG_DOCUMENT, MODEL_FILE, LogisticModel, Selector, document_kind
 from rag.answer.training import Example, _question_outcomes, choose_threshold, fit, fit_model
@@ -81,6 +81,35 @@ def test_residual_cosine_prefers_the_detail_to_the_lead() -> None:
     dense = [c.features[FEATURES.index("dense")] for c in cands]
     residual = [c.features[FEATURES.index("dense_residual")] for c in cands]
     assert np.argmax(dense) == 0 and np.argmax(residual) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("greg holst", "Trainer Holst übernimmt."),  # a person by the last name
+        ("südindien", "in südindischen Städten"),  # a word by its stem
+        ("sächsischen gärten", "Ogród Saski (Sächsischer Garten)"),  # an umlaut plural
+        ("john sheeshanks", "John Sheepshanks spendete 233 Gemälde."),  # a long name misspelt by one letter
+        ("marconis funkdemonstration", "Als Guglielmo Marconi 1901 funkte"),  # the possessor's name
+        ("oxforder turm", "Oxfords Magdalen Tower"),  # the place of a place adjective
+        ("rapid-spieler", "Rapid gewann."),  # a hyphenated compound by a part
+    ],
+)
+def test_a_name_is_mentioned_in_its_other_forms(name: str, text: str) -> None:
+    assert mentions(text, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("japan", "China sagte Hilfe zu."),
+        ("europäische zentralbank", "Die Europäische Kommission sagte Hilfe zu."),
+        ("fords produktionsstätten", "Die Forderungen der Gewerkschaft"),  # „Ford“ only inside another word
+        ("slowenien", "die Slowakei"),  # a word this short is not taken as misspelt
+    ],
+)
+def test_another_name_is_not_mentioned(name: str, text: str) -> None:
+    assert not mentions(text, name)
 
 
 def test_english_questions_get_no_lexical_evidence() -> None:
