@@ -126,15 +126,7 @@ class ExtractiveAnswerer:
             return False
         body = store.bodies([passage.doc_id]).get(passage.doc_id, passage.text)
         text = f"{passage.title}\n{body}"
-        for f in q.focus:
-            if f.isdigit() and f not in text:
-                # not written: the year may still be meant („im vergangenen Jahr“ in a 2025 article)
-                times = [m.value for m in resolve_times(body, passage.date)] + ([passage.date] if passage.date else [])
-                if not any(times_overlap(f, t) for t in times):
-                    return True
-            elif not f.isdigit() and not mentions(text, f):
-                return True
-        return False
+        return any(of_other_years(text, f, passage.date) if f.isdigit() else not mentions(text, f) for f in q.focus)
 
     def answer(self, q: QuestionInfo, passages: list[Passage], store: IndexStore) -> Draft:
         """The answer to ``q`` from ``passages``, read in ``store``, the index snapshot they came from."""
@@ -187,6 +179,16 @@ class ExtractiveAnswerer:
             other = conflict.candidate
             lines.append(f"Die Quellen weichen ab – „{other.passage.title}“ schreibt: „{other.text}“ [{n}]")
         return Draft("\n\n".join(lines), short, False, citations, best.probability)
+
+
+def of_other_years(text: str, year: str, date: str | None) -> bool:
+    """Whether an article (``text``, dated ``date``) is of other years than ``year`` only. It may mean the
+    year without writing it („im vergangenen Jahr“ in a 2025 article); one without a date or any time in
+    it may be of any year."""
+    if year in text:
+        return False
+    times = [m.value for m in resolve_times(text, date)] + ([date] if date else [])
+    return bool(times) and not any(times_overlap(year, t) for t in times)
 
 
 NOTE = 3

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.answer.extractive import Scored, close_second
+from rag.answer.extractive import Scored, close_second, of_other_years
 from rag.answer.features import FEATURES, Candidate, candidates, mentions
 from rag.answer.question import analyse
 from rag.answer.selector import INPUTS, KINDS, LONG_DOCUMENT, MODEL_FILE, LogisticModel, Selector, document_kind
@@ -110,6 +110,13 @@ def test_a_name_is_mentioned_in_its_other_forms(name: str, text: str) -> None:
 )
 def test_another_name_is_not_mentioned(name: str, text: str) -> None:
     assert not mentions(text, name)
+
+
+def test_an_article_is_of_other_years_only_when_its_times_say_so() -> None:
+    assert of_other_years("Der Umsatz stieg 2023 um vier Prozent.", "2015", "2024-03-01")
+    assert of_other_years("Der Umsatz stieg kräftig.", "2015", "2024-03-01")  # its date
+    assert not of_other_years("Der Umsatz stieg im vergangenen Jahr.", "2023", "2024-03-01")  # meant, not written
+    assert not of_other_years("Die Verteidigung gab nur 308 Punkte ab.", "2015", None)  # no date, no time: any year
 
 
 def test_english_questions_get_no_lexical_evidence() -> None:
