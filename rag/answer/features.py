@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from rapidfuzz.distance import DamerauLevenshtein
 
+from rag.answer.names import is_first_name
 from rag.answer.question import QuestionInfo
 from rag.answer.spans import WEEKDAY, find_span
 from rag.index.store import ArticleSentences
@@ -140,28 +141,29 @@ _TOKEN = re.compile(r"\w+")
 
 
 def mentions(text: str, name: str) -> bool:
-    """Whether ``text`` names ``name``: a compound by any of its parts, a person by the last name,
-    a word by its stem („Südindien“ in „südindischen“, „Gärten“ in „Garten“), a long word also
-    misspelt by one letter („Sheeshanks“), and a thing owned or placed by a name by that name alone
-    („Marconis Funkdemonstration“ and „Oxforder Turm“ are met by „Marconi“ and „Oxford“)."""
+    """Whether ``text`` names ``name``: a compound by any of its parts; a run of capitalised words by
+    its last word or any other that is not a first name (a person by the last name; „Marconis
+    Funkdemonstration“ by „Marconi“, „die Römer Angst“ by „Römer“); a word by its stem („Südindien“ in
+    „südindischen“, „Gärten“ in „Garten“), a long word also misspelt by one letter („Sheeshanks“)."""
     text = text.lower().translate(_FOLD)
     name = name.translate(_FOLD)
     if "-" in name:
         return any(part in text for part in name.split("-") if len(part) >= 2)
-    *modifiers, last = name.split()
-    prefix = last[: max(5, len(last) - 3)]
-    if prefix in text:
-        return True
+    *others, last = name.split()
     tokens = set(_TOKEN.findall(text))
-    if len(prefix) >= 7 and any(
-        DamerauLevenshtein.distance(prefix, t[: len(prefix) + k], score_cutoff=1) <= 1
-        for t in tokens
-        for k in (-1, 0, 1)
-    ):
-        return True
-    # a possessor („Marconis“) or a place adjective („Oxforder“) whose name stands in the text
-    owners = {m[: -len(end)] for m in modifiers for end in ("s", "er") if m.endswith(end) and len(m) > len(end) + 2}
-    return any(o in tokens or f"{o}s" in tokens for o in owners)
+    return any(_names_word(w, text, tokens) for w in [last, *(o for o in others if not is_first_name(o))])
+
+
+def _names_word(word: str, text: str, tokens: set[str]) -> bool:
+    prefix = word[: max(5, len(word) - 3)]
+    return prefix in text or (
+        len(prefix) >= 7
+        and any(
+            DamerauLevenshtein.distance(prefix, t[: len(prefix) + k], score_cutoff=1) <= 1
+            for t in tokens
+            for k in (-1, 0, 1)
+        )
+    )
 
 
 def known_word(word: str, vocabulary: set[str]) -> bool:
