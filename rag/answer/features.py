@@ -155,6 +155,7 @@ def mentions(text: str, name: str) -> bool:
 
 
 def _names_word(word: str, text: str, tokens: set[str]) -> bool:
+    """Whether ``text`` (folded, with its ``tokens``) has ``word`` by its stem, or misspelt if long."""
     prefix = word[: max(5, len(word) - 3)]
     return prefix in text or (
         len(prefix) >= 7
