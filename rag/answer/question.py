@@ -219,7 +219,7 @@ def analyse(question: str, reference_date: str | None = None, reference: str = "
 # the measure („Wie schwer …“); else the first word that names it: a verb („wiegt“, „kostet“) or a noun,
 # alone or as the head of a compound („Geldstrafe“, „Arbeitslosenquote“). „Wie hoch/groß/viel“ and
 # most nouns name none (a height, a group's size, a price are all „hoch“).
-_WEIGHT = r"\b(kilo\w*|kg|gramm|g|tonnen|t|pfund)\b"
+_WEIGHT = r"\b(kilo(?:gramm\w*|s)?|kg|gramm|g|tonnen|t|pfund)\b"  # not „Kilometer“
 _SPEED = r"(km/h|stundenkilometer|kilometer pro stunde|mph|knoten)"
 _MONEY = r"(euro|dollar|€|\$|franken|pfund|yen|rubel|kronen|yuan|cent)"
 _AGE = r"(\d+(?:,\d+)?\s+(?:(?:millionen|milliarden)\s+)?jahre?n?\b|jährige|years? old|alter von)"  # not „im Jahr 2025“

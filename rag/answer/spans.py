@@ -12,6 +12,12 @@ from rag.text.timeexpr import MONTHS, WEEKDAYS
 _NUMBER_WORDS = "|".join(w for w, n in NUMBER_WORDS.items() if n > 0)  # „einen“, „dreizehn“ by the ``\w*`` after
 _NUM = rf"(?:\d{{1,3}}(?:[.\u202f ]\d{{3}})+|\d+(?:,\d+)?|(?:{_NUMBER_WORDS})\w*)"
 _QUAL = rf"(?:(?:{'|'.join(map(re.escape, APPROXIMATORS))})\s+)?"
+NUMBER = re.compile(
+    rf"\d|\b(?:{'|'.join(w for w, n in NUMBER_WORDS.items() if n > 1)})\w*"
+    r"|\b(?:eins|kein\w*|beide\w*|dutzend\w*|hälfte|drittel|viertel|doppelt\w*|million\w*|milliard\w*)\b",
+    re.IGNORECASE,
+)
+"""A number in digits or words, not „ein“ (mostly the article): an answer to „Wie viele …?“ holds one."""
 _SCALE = r"(?:Milliarden|Millionen|Billionen|Mrd\.|Mio\.|Tausend)"
 _CURRENCY = r"(?:US-Dollar|Dollar|Euro|€|\$|Franken|Pfund|Rubel|Yen|Prozent|%)"
 AMOUNT = re.compile(rf"{_QUAL}{_NUM}(?:[\s-]*{_SCALE})?[\s-]*{_CURRENCY}(?:-\w+)?", re.IGNORECASE)

@@ -89,6 +89,12 @@ def test_units_a_quantity_question_implies(question: str, sentence_unit: str) ->
     assert unit is not None and re.search(unit, sentence_unit, re.IGNORECASE)
 
 
+def test_a_weight_is_not_a_length() -> None:
+    unit = analyse("Wie schwer ist das Objekt 2014 MU69?").unit
+    assert unit is not None and re.search(unit, "wiegt rund 20 Kilo", re.IGNORECASE)
+    assert not re.search(unit, "einen Durchmesser von 30 bis 45 Kilometern", re.IGNORECASE)
+
+
 def test_a_unit_the_question_names_is_the_one_the_answer_must_carry() -> None:
     unit = analyse("Wie viel kostet die Brille in Euro?").unit
     assert unit is not None and re.search(unit, "rund 500 Euro", re.IGNORECASE)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.question import analyse
-from rag.answer.spans import asks_for_a_persons_name, find_span, is_whole_phrase, names_a_person
+from rag.answer.spans import NUMBER, asks_for_a_persons_name, find_span, is_whole_phrase, names_a_person
 
 
 def span(question: str, sentence: str) -> str | None:
@@ -202,3 +202,18 @@ def test_a_sentence_that_withholds_the_name_names_no_person() -> None:
         "Einem acht Jahre alten Burschen sind in Philadelphia zwei Hände transplantiert worden.", q
     )
     assert names_a_person("Der achtjährige Zion Harvey aus Baltimore erhielt zwei neue Hände.", q)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "has_number"),
+    [
+        ("Es starben 12 Menschen.", True),
+        ("Vierzig Menschen kamen.", True),
+        ("Es gab keine Toten.", True),  # none is a count too
+        ("Dutzende Papageien wurden gefunden.", True),
+        ("Ein Mann wurde angezeigt.", False),  # „ein“ is mostly the article
+        ("Die Zollfahndung hat einen Papageienhändler angezeigt.", False),
+    ],
+)
+def test_a_number_in_digits_or_words(sentence: str, has_number: bool) -> None:
+    assert bool(NUMBER.search(sentence)) == has_number
