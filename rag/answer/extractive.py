@@ -20,7 +20,14 @@ from rag.answer import names
 from rag.answer.features import FEATURES, Candidate, candidates, mentions
 from rag.answer.question import QuestionInfo
 from rag.answer.selector import LogisticModel, Selector, document_kind
-from rag.answer.spans import AMOUNT, NUMBER, asks_for_a_persons_name, is_whole_phrase, names_a_person
+from rag.answer.spans import (
+    AMOUNT,
+    NUMBER,
+    about_other_states,
+    asks_for_a_persons_name,
+    is_whole_phrase,
+    names_a_person,
+)
 from rag.embedding import Embedder
 from rag.index.store import IndexStore
 from rag.text.timeexpr import resolve_times, times_overlap
@@ -139,13 +146,15 @@ class ExtractiveAnswerer:
         spans = [(s.candidate.text, s.candidate.span) for s in (best, runner) if s]
         quoted = [t for t, _ in spans]
         # the articles never name what is measured („Inflation“), the place or name the question hinges
-        # on; the sentence puts its statement in another place; no quoted sentence has the unit the
-        # question asks in („Wie schwer …?“ against a length), any number or counted phrase („ein Mann“) for „Wie viele …?“, or the name
-        # of the person it asks about („Wie heißt der achtjährige Bub …?“ against a report that withholds it)
+        # on; the sentence puts its statement in another place, or speaks of other states only; no
+        # quoted sentence has the unit the question asks in („Wie schwer …?“ against a length), any
+        # number or counted phrase („ein Mann“) for „Wie viele …?“, or the name of the person it asks
+        # about („Wie heißt der achtjährige Bub …?“ against a report that withholds it)
         if (
             c.features[_MEASURED_MISSING]
             or self._misses_focus(q, c.passage, store)
             or names.other_place(q.text, c.text)
+            or about_other_states(c.text, q)
             or (q.unit and not any(re.search(q.unit, t, re.IGNORECASE) for t in quoted))
             or (q.answer_type in ("count", "amount") and not any(NUMBER.search(t) or s for t, s in spans))
             or (asks_for_a_persons_name(q.text) and not any(names_a_person(t, q) for t in quoted))

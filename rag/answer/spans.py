@@ -173,6 +173,25 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
     return names
 
 
+def about_other_states(sentence: str, q: QuestionInfo) -> bool:
+    """Whether ``sentence`` speaks of other states than the ones the question names, and not of those:
+    „Wie hoch war Chinas Forschungsquote?“ is not answered by „Es folgen Deutschland (2,84) und die USA
+    mit 2,74 Prozent.“ For „Wer …?“ naming another is the point, so never then. (People are not
+    checked so: news calls the person asked about „er“ or „der Jungstar“ beside others' names.)"""
+    if q.answer_type == "person":
+        return False
+    asked = [state for w in re.findall(r"\b[A-ZÄÖÜ][\w-]+", q.text) if (state := _state(w))]
+    others = [w for w in re.findall(r"\b[A-ZÄÖÜ][\w-]+", sentence) if _state(w) and not _in_question(w, q)]
+    low = sentence.lower()
+    return bool(asked) and not any(state in low for state in asked) and bool(others)
+
+
+def _state(word: str) -> str | None:
+    """The state a word names, also in the genitive („Chinas“), lower case."""
+    low = word.lower()
+    return low if low in STATES else low[:-1] if low.endswith("s") and low[:-1] in STATES else None
+
+
 _NAME_ASKED = re.compile(r"^(?:und\s+)?wie\s+(?:heißt|hieß|heisst|hiess|heißen|hießen)\s+(?:der|die|den)\s+(.*)", re.I)
 
 

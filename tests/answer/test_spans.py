@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.question import analyse
-from rag.answer.spans import NUMBER, asks_for_a_persons_name, find_span, is_whole_phrase, names_a_person
+from rag.answer.spans import (
+    NUMBER,
+    about_other_states,
+    asks_for_a_persons_name,
+    find_span,
+    is_whole_phrase,
+    names_a_person,
+)
 
 
 def span(question: str, sentence: str) -> str | None:
@@ -217,3 +224,20 @@ def test_a_sentence_that_withholds_the_name_names_no_person() -> None:
 )
 def test_a_number_in_digits_or_words(sentence: str, has_number: bool) -> None:
     assert bool(NUMBER.search(sentence)) == has_number
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "elsewhere"),
+    [
+        ("Wie hoch war Chinas Forschungsquote?", "Es folgen Deutschland (2,84) und die USA mit 2,74 Prozent.", True),
+        ("Wie hoch war Chinas Forschungsquote?", "China investierte 2,1 Prozent, die USA 2,74 Prozent.", False),
+        ("Wie hoch war die Forschungsquote?", "Es folgen Deutschland (2,84) und die USA mit 2,74 Prozent.", False),
+        (
+            "Wer unterstützt Russland in dem Krieg?",
+            "China, der Iran und Nordkorea helfen.",
+            False,
+        ),  # „Wer“ asks for others
+    ],
+)
+def test_a_sentence_about_other_states(question: str, sentence: str, elsewhere: bool) -> None:
+    assert about_other_states(sentence, analyse(question)) == elsewhere
