@@ -23,6 +23,7 @@ from rag.answer.selector import LogisticModel, Selector, document_kind
 from rag.answer.spans import (
     AMOUNT,
     NUMBER,
+    UNKNOWN,
     about_other_states,
     asks_for_a_persons_name,
     is_whole_phrase,
@@ -146,7 +147,8 @@ class ExtractiveAnswerer:
         spans = [(s.candidate.text, s.candidate.span) for s in (best, runner) if s]
         quoted = [t for t, _ in spans]
         # the articles never name what is measured („Inflation“), the place or name the question hinges
-        # on; the sentence puts its statement in another place, or speaks of other states only; no
+        # on; the sentence puts its statement in another place, speaks of other states only, or says
+        # that what is asked is not known („…, ist noch nicht klar.“); no
         # quoted sentence has the unit the question asks in („Wie schwer …?“ against a length), any
         # number or counted phrase („ein Mann“) for „Wie viele …?“, or the name of the person it asks
         # about („Wie heißt der achtjährige Bub …?“ against a report that withholds it)
@@ -155,6 +157,7 @@ class ExtractiveAnswerer:
             or self._misses_focus(q, c.passage, store)
             or names.other_place(q.text, c.text)
             or about_other_states(c.text, q)
+            or (c.span is None and q.answer_type not in ("yesno", "explanation") and UNKNOWN.search(c.text))
             or (q.unit and not any(re.search(q.unit, t, re.IGNORECASE) for t in quoted))
             or (q.answer_type in ("count", "amount") and not any(NUMBER.search(t) or s for t, s in spans))
             or (asks_for_a_persons_name(q.text) and not any(names_a_person(t, q) for t in quoted))

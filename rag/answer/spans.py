@@ -173,6 +173,18 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
     return names
 
 
+UNKNOWN = re.compile(
+    r"\b(?:ist|sind|war|waren|bleibt|bleiben|blieb|blieben)\s+(?:\w+\s+){0,2}?(?:noch\s+)?"
+    r"(?:unklar|unbekannt|nicht\s+(?:klar|bekannt|geklärt))\b"
+    r"|\b(?:wurden?|werden)\s+(?:\w+\s+){0,2}?(?:nicht|keine)\s+(?:\w+\s+)?"
+    r"(?:genannt|bekanntgegeben|bekannt\s+gegeben|beziffert|mitgeteilt)\b"
+    r"|\b(?:nannten?|machten?)\s+(?:\w+\s+){0,3}?keine\s+(?:\w+\s+)?(?:Angaben|Zahlen|Details)\b",
+    re.IGNORECASE,
+)
+"""A sentence saying that something is not known or was not told („Wie viele … ihren Job verlieren, ist
+noch nicht klar.“, „Der Euro-Preis wurde nicht genannt“): as the answer it says the articles do not know."""
+
+
 def about_other_states(sentence: str, q: QuestionInfo) -> bool:
     """Whether ``sentence`` speaks of other states than the ones the question names, and not of those:
     „Wie hoch war Chinas Forschungsquote?“ is not answered by „Es folgen Deutschland (2,84) und die USA

@@ -5,6 +5,7 @@ import pytest
 from rag.answer.question import analyse
 from rag.answer.spans import (
     NUMBER,
+    UNKNOWN,
     about_other_states,
     asks_for_a_persons_name,
     find_span,
@@ -241,3 +242,18 @@ def test_a_number_in_digits_or_words(sentence: str, has_number: bool) -> None:
 )
 def test_a_sentence_about_other_states(question: str, sentence: str, elsewhere: bool) -> None:
     assert about_other_states(sentence, analyse(question)) == elsewhere
+
+
+@pytest.mark.parametrize(
+    ("sentence", "unknown"),
+    [
+        ("Wie viele der 150 Mitarbeiter ihren Job verlieren, ist noch nicht klar.", True),
+        ("Der Euro-Preis wurde nicht genannt.", True),
+        ("Die Ursache des Brandes war zunächst unklar.", True),
+        ("Die Polizei machte keine näheren Angaben.", True),
+        ("Die Ursache ist klar: ein Kurzschluss.", False),
+        ("Der Preis wurde mit 500 Euro genannt.", False),
+    ],
+)
+def test_a_sentence_saying_it_is_not_known(sentence: str, unknown: bool) -> None:
+    assert bool(UNKNOWN.search(sentence)) == unknown
