@@ -136,6 +136,26 @@ class ExtractiveAnswerer:
         text = f"{passage.title}\n{body}"
         return any(of_other_years(text, f, passage.date) if f.isdigit() else not mentions(text, f) for f in q.focus)
 
+    def _cannot_answer(self, q: QuestionInfo, c: Candidate, quoted: list[Candidate], store: IndexStore) -> bool:
+        """Whether the best sentence ``c`` (quoted with ``quoted``) cannot be the answer, however likely the
+        selector finds it: the articles never name what is measured („Inflation“), or the place, name or
+        year the question hinges on; the sentence puts its statement in another place, speaks of other
+        states only, or says that what is asked is not known („…, ist noch nicht klar.“); no quoted
+        sentence has the unit the question asks in („Wie schwer …?“ against a length), any number or
+        counted phrase („ein Mann“) for „Wie viele …?“, or the name of the person it asks about („Wie
+        heißt der achtjährige Bub …?“ against a report that withholds it)."""
+        texts = [x.text for x in quoted]
+        return bool(
+            c.features[_MEASURED_MISSING]
+            or self._misses_focus(q, c.passage, store)
+            or names.other_place(q.text, c.text)
+            or about_other_states(c.text, q)
+            or (c.span is None and q.answer_type not in ("yesno", "explanation") and UNKNOWN.search(c.text))
+            or (q.unit and not any(re.search(q.unit, t, re.IGNORECASE) for t in texts))
+            or (q.answer_type in ("count", "amount") and not any(NUMBER.search(x.text) or x.span for x in quoted))
+            or (asks_for_a_persons_name(q.text) and not any(names_a_person(t, q) for t in texts))
+        )
+
     def answer(self, q: QuestionInfo, passages: list[Passage], store: IndexStore) -> Draft:
         """The answer to ``q`` from ``passages``, read in ``store``, the index snapshot they came from."""
         scored, threshold = self.score(q, passages, store)
@@ -144,24 +164,7 @@ class ExtractiveAnswerer:
         best = scored[0]
         c = best.candidate
         runner = close_second(best, scored, threshold, q.answer_type == "explanation")
-        spans = [(s.candidate.text, s.candidate.span) for s in (best, runner) if s]
-        quoted = [t for t, _ in spans]
-        # the articles never name what is measured („Inflation“), the place or name the question hinges
-        # on; the sentence puts its statement in another place, speaks of other states only, or says
-        # that what is asked is not known („…, ist noch nicht klar.“); no
-        # quoted sentence has the unit the question asks in („Wie schwer …?“ against a length), any
-        # number or counted phrase („ein Mann“) for „Wie viele …?“, or the name of the person it asks
-        # about („Wie heißt der achtjährige Bub …?“ against a report that withholds it)
-        if (
-            c.features[_MEASURED_MISSING]
-            or self._misses_focus(q, c.passage, store)
-            or names.other_place(q.text, c.text)
-            or about_other_states(c.text, q)
-            or (c.span is None and q.answer_type not in ("yesno", "explanation") and UNKNOWN.search(c.text))
-            or (q.unit and not any(re.search(q.unit, t, re.IGNORECASE) for t in quoted))
-            or (q.answer_type in ("count", "amount") and not any(NUMBER.search(t) or s for t, s in spans))
-            or (asks_for_a_persons_name(q.text) and not any(names_a_person(t, q) for t in quoted))
-        ):
+        if self._cannot_answer(q, c, [s.candidate for s in (best, runner) if s], store):
             return Draft(abstain_text(passages), None, True, [], best.probability)
         cited = [best, *([runner] if runner else [])]
         agreeing = _same_fact(best, scored, threshold)
