@@ -9,12 +9,15 @@ from rag.answer.question import GAZETTEER, ORGANISATION, PEOPLE, ROLES, STATES, 
 from rag.text.lexical import APPROXIMATORS, NUMBER_WORDS, stem
 from rag.text.timeexpr import MONTHS, WEEKDAYS
 
-_NUMBER_WORDS = "|".join(w for w, n in NUMBER_WORDS.items() if n > 0)  # „einen“, „dreizehn“ by the ``\w*`` after
-_NUM = rf"(?:\d{{1,3}}(?:[.\u202f ]\d{{3}})+|\d+(?:,\d+)?|(?:{_NUMBER_WORDS})\w*)"
+_MORPHEMES = "|".join(sorted({*NUMBER_WORDS, "sieb", "und"}, key=len, reverse=True))
+_NUMBER_WORD = rf"\b(?!und)(?:{_MORPHEMES})+(?:e|en|em|er|es|s)?\b"
+"""A number written as a word, made of number words only: „einen“, „siebzehn“, „einundzwanzig“,
+„Hunderte“; not „eingängigen“, „Elfmeter“ or the ordinal „zweite“."""
+_NUM = rf"(?:\d{{1,3}}(?:[.\u202f ]\d{{3}})+|\d+(?:,\d+)?|{_NUMBER_WORD})"
 _QUAL = rf"(?:(?:{'|'.join(map(re.escape, APPROXIMATORS))})\s+)?"
 NUMBER = re.compile(
-    rf"\d|\b(?:{'|'.join(w for w, n in NUMBER_WORDS.items() if n > 1)})\w*"
-    r"|\b(?:eins|kein\w*|beide\w*|dutzend\w*|hälfte|drittel|viertel|doppelt\w*|million\w*|milliard\w*)\b",
+    rf"\d|(?!\bein(?:e|en|em|er|es)?\b){_NUMBER_WORD}"
+    r"|\b(?:kein\w*|beide\w*|dutzend\w*|hälfte|drittel|viertel|doppelt\w*|million\w*|milliard\w*)\b",
     re.IGNORECASE,
 )
 """A number in digits or words, not „ein“ (mostly the article): an answer to „Wie viele …?“ holds one."""
@@ -123,6 +126,8 @@ def _count(s: str, q: QuestionInfo) -> str | None:
         noun = m.group(2)
         if re.fullmatch(_MONTH, noun) or re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
             continue
+        if re.fullmatch(_TIME_UNIT, noun) or re.fullmatch(r"Woche|Monat|Jahr|Tag|Stunde|Minute", noun):
+            continue  # „zwei Monaten“ is a span of time, not a count of what is asked (that is „Wie lange …?“)
         if re.fullmatch(r"eine?[mnrs]?", m.group(1), re.IGNORECASE) and m.group(0).split()[1:2] == [noun]:
             continue  # "Ein Polster" is an article and a noun, not a count
         phrase = m.group(0).strip()

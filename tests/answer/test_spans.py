@@ -257,3 +257,17 @@ def test_a_sentence_about_other_states(question: str, sentence: str, elsewhere: 
 )
 def test_a_sentence_saying_it_is_not_known(sentence: str, unknown: bool) -> None:
     assert bool(UNKNOWN.search(sentence)) == unknown
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "count"),
+    [
+        ("Wie viele Männer kamen?", "Einundzwanzig Männer kamen.", "Einundzwanzig Männer"),
+        ("Wie viele Männer kamen?", "Es kamen Hunderte Männer.", "Hunderte Männer"),
+        ("Wie viele Stimmen bekam er?", "Er wurde fünfter Ausländer in der Wertung.", None),  # an ordinal
+        ("Wie viel höher liegt die Stimme?", "In der eingängigen Fachliteratur steht es.", None),  # „ein…“ only
+        ("Wie viele Personen wurden befragt?", "Gut eine Woche vor der Wahl liegt er vorn.", None),  # a time
+    ],
+)
+def test_numbers_in_words_are_whole_number_words(question: str, sentence: str, count: str | None) -> None:
+    assert span(question, sentence) == count
