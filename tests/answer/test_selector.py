@@ -11,7 +11,8 @@ import pytest
 
 from rag.answer import training
 from rag.answer.extractive import Scored, close_second, of_other_years
-from rag.answer.features import FEATURES, Candidate, candidates, mentions
+from rag.answer.features import FEATURES, Candidate, candidates
+from rag.answer.names import mentions
 from rag.answer.question import analyse
 from rag.answer.selector import INPUTS, KINDS, LONG_DOCUMENT, MODEL_FILE, LogisticModel, Selector, document_kind
 from rag.answer.training import Example, _question_outcomes, choose_threshold, fit, fit_model
