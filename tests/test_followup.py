@@ -52,6 +52,21 @@ def test_new_place_phrase_replaces_the_old_one() -> None:
     assert "in Österreich" in standalone_question("Und im Quartal davor?", sms)  # „im Quartal“ is no place
 
 
+def test_the_month_or_quarter_before_counts_back_from_the_previous_one() -> None:
+    sms = turns("Wie viele SMS wurden in Österreich im 3. Quartal 2015 verschickt?", "Nur mehr 857 Millionen [1].")
+    assert standalone_question("Und im Quartal davor?", sms) == (
+        "Wie viele SMS wurden in Österreich im 2. Quartal 2015 verschickt?"
+    )
+    rate = turns("Wie hoch war Österreichs Arbeitslosenquote laut Eurostat im April?", "5,7 Prozent [1].")
+    assert standalone_question("Und im Monat davor?", rate) == (
+        "Wie hoch war Österreichs Arbeitslosenquote laut Eurostat im März?"
+    )
+    sales = turns("Wie viel Umsatz machte Apple im Jänner 2025?")
+    assert standalone_question("Und im Vormonat?", sales) == "Wie viel Umsatz machte Apple im Dezember 2024?"
+    sales = turns("Wie viel Umsatz machte Apple im 4. Quartal 2024?")
+    assert standalone_question("Und im Quartal danach?", sales) == "Wie viel Umsatz machte Apple im 1. Quartal 2025?"
+
+
 def test_english_fragment() -> None:
     history = turns("How much aid was pledged in 2024?", "Rund 50 Milliarden Euro [1].")
     assert standalone_question("And for 2025?", history) == "How much aid was pledged in 2025?"

@@ -13,6 +13,7 @@ from typing import TypedDict
 from rag.answer.names import is_place
 from rag.answer.question import GAZETTEER
 from rag.text.lexical import APPROXIMATORS, STOPWORDS
+from rag.text.timeexpr import MONTHS
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _LEAD = re.compile(
@@ -36,6 +37,12 @@ _REFERRING = re.compile(
 _POSSESSIVE = re.compile(r"(?:sein|ihr)(?:e[mnrs]?)?|his")
 _EARLIER, _LATER = {"davor", "zuvor", "früher", "vorjahr", "before"}, {"danach", "später", "folgejahr", "after"}
 _RELATIVE_YEAR = re.compile(rf"(?i)\b(?:(?:im|ein) jahr|im|the year) ({'|'.join(_EARLIER | _LATER)})\b")  # „im Vorjahr“
+_RELATIVE_PERIOD = re.compile(
+    rf"(?i)\b(?:im|in dem|in the)\s+(?:(monat|month|quartal|quarter)\s+({'|'.join(_EARLIER | _LATER)})|vor(monat|quartal))\b"
+)  # „im Monat davor“, „im Vorquartal“
+_MONTH = re.compile(rf"(?i)\b({'|'.join(MONTHS)})\b(?:\s+((?:19|20)\d\d)\b)?")
+_QUARTER = re.compile(r"\b([1-4])\.\s*Quartal\b(?:\s+((?:19|20)\d\d)\b)?")
+_MONTH_NAMES = [next(m for m, n in MONTHS.items() if n == i and m != "jänner") for i in range(1, 13)]
 _RUN = re.compile(r"[A-ZÄÖÜ][\w'’-]*(?:\s+[A-ZÄÖÜ][\w'’-]*)+")  # capitalised words in a row: a name?
 _NOT_A_NAME = STOPWORDS | {w for a in APPROXIMATORS for w in a.split()}  # „Rund“ opens no name
 _PREPOSITIONS = set("in im an am auf aus bei beim nach zu zum zur für von mit at on for from to with".split())
@@ -82,6 +89,7 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
     answer = next((t["content"] for t in turns[asked[-1] + 1 :] if t.get("role") == "assistant"), None)
     if year := _YEAR.search(previous):  # „Und im Jahr davor?“ → the previous question's year - 1
         q = _RELATIVE_YEAR.sub(lambda m: str(int(year.group()) + (-1 if m[1].lower() in _EARLIER else 1)), q)
+    q = _RELATIVE_PERIOD.sub(lambda m: _shifted_period(m, previous), q)  # „im Monat davor“ → „im März“
     rest = _LEAD.sub("", q, count=1).strip(" ,").rstrip(" ?!.")
     short = _short_answer(answer)
     named = _name(short) if short and short.split()[0].lower() not in _PREPOSITIONS else None  # not „In Rom“
@@ -97,6 +105,22 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
         return _fragment(resolved, previous)
     thin = bool(topic) and any(w.lower() in _DA for w in words)
     return _with_context(f"{resolved[:1].upper()}{resolved[1:]}?", previous, person, thin)
+
+
+def _shifted_period(m: re.Match[str], previous: str) -> str:
+    """„im Monat davor“ after „… im April?“ as „im März“, „im Vorquartal“ after „… im 3. Quartal 2015?“ as
+    „im 2. Quartal 2015“; unchanged when the previous question names no month or quarter."""
+    unit = (m[1] or m[3]).lower()
+    step = 1 if m[2] and m[2].lower() in _LATER else -1
+    if unit in ("monat", "month") and (month := _MONTH.search(previous)):
+        index = 12 * int(month[2] or 0) + MONTHS[month[1].lower()] - 1 + step
+        year = f" {index // 12}" if month[2] else ""
+        return f"im {_MONTH_NAMES[index % 12].capitalize()}{year}"
+    if unit in ("quartal", "quarter") and (quarter := _QUARTER.search(previous)):
+        index = 4 * int(quarter[2] or 0) + int(quarter[1]) - 1 + step
+        year = f" {index // 4}" if quarter[2] else ""
+        return f"im {index % 4 + 1}. Quartal{year}"
+    return m[0]
 
 
 def _short_answer(answer: str | None) -> str | None:
@@ -185,11 +209,23 @@ def _with_context(out: str, previous: str, person: str | None, thin: bool) -> st
 
 
 def _fragment(rest: str, previous: str) -> str:
-    """A fragment into the previous question: years replace years, places places („in Nepal“), else it is added."""
+    """A fragment into the previous question: years replace years, months months, quarters quarters, places
+    places („in Nepal“), else it is added."""
     base = previous.rstrip(" ?")
     new_at = [m[0] for m in _PLACE.finditer(rest) if _places(m[2])]  # „in Indien“ (not „im Quartal“)
     old_at = [m[0] for m in _PLACE.finditer(base)]
-    for new, old in ((_YEAR.findall(rest), _YEAR.findall(base)), (new_at, old_at), (_places(rest), _places(base))):
+    months = [m[1] for m in _MONTH.finditer(rest)], [m[1] for m in _MONTH.finditer(base)]
+    quarters = (
+        [f"{m[1]}. Quartal" for m in _QUARTER.finditer(rest)],
+        [f"{m[1]}. Quartal" for m in _QUARTER.finditer(base)],
+    )
+    for new, old in (
+        (_YEAR.findall(rest), _YEAR.findall(base)),
+        months,
+        quarters,
+        (new_at, old_at),
+        (_places(rest), _places(base)),
+    ):
         if new and old:
             base = re.sub(rf"\b{re.escape(old[-1])}\b", new[0], base, count=1)
             rest = re.sub(rf"\b{re.escape(new[0])}\b", "", rest)
