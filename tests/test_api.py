@@ -57,6 +57,11 @@ def test_follow_up_uses_the_conversation(rag: RAG) -> None:
     assert "20 Milliarden" in ans.text and ans.citations[0].doc_id in RUTTE_2024
 
 
+def test_a_count_is_answered_by_the_counted_named_one_by_one(rag: RAG) -> None:
+    ans = rag.ask("Wie viele Länder wollen laut Rutte mehr Mittel für die Ukraine bereitstellen?")
+    assert not ans.abstained and "Kanada, Deutschland, Norwegen und Polen" in ans.text
+
+
 def test_an_english_question_gets_the_german_answer(rag: RAG) -> None:
     ans = rag.ask("How many soldiers does Russia lose per month according to Rutte?")
     assert not ans.abstained and "20.000 Soldaten" in ans.text and ans.citations

@@ -23,10 +23,10 @@ from rag.answer.question import QuestionInfo
 from rag.answer.selector import LogisticModel, Selector, document_kind
 from rag.answer.spans import (
     AMOUNT,
-    NUMBER,
     UNKNOWN,
     about_other_states,
     asks_for_a_persons_name,
+    holds_a_quantity,
     is_whole_phrase,
     names_a_person,
 )
@@ -142,9 +142,9 @@ class ExtractiveAnswerer:
         selector finds it: the articles never name what is measured („Inflation“), or the place, name or
         year the question hinges on; the sentence puts its statement in another place, speaks of other
         states only, or says that what is asked is not known („…, ist noch nicht klar.“); no quoted
-        sentence has the unit the question asks in („Wie schwer …?“ against a length), any number or
-        counted phrase („ein Mann“) for „Wie viele …?“, or the name of the person it asks about („Wie
-        heißt der achtjährige Bub …?“ against a report that withholds it)."""
+        sentence has the unit the question asks in („Wie schwer …?“ against a length), any number, counted
+        phrase („ein Mann“) or list of the counted for „Wie viele …?“, or the name of the person it asks
+        about („Wie heißt der achtjährige Bub …?“ against a report that withholds it)."""
         texts = [x.text for x in quoted]
         return bool(
             c.features[_MEASURED_MISSING]
@@ -153,7 +153,10 @@ class ExtractiveAnswerer:
             or about_other_states(c.text, q)
             or (c.span is None and q.answer_type not in ("yesno", "explanation") and UNKNOWN.search(c.text))
             or (q.unit and not any(re.search(q.unit, t, re.IGNORECASE) for t in texts))
-            or (q.answer_type in ("count", "amount") and not any(NUMBER.search(x.text) or x.span for x in quoted))
+            or (
+                q.answer_type in ("count", "amount")
+                and not any(holds_a_quantity(x.text, x.span, q.answer_type == "count") for x in quoted)
+            )
             or (asks_for_a_persons_name(q.text) and not any(names_a_person(t, q) for t in texts))
         )
 

@@ -178,6 +178,13 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
     return names
 
 
+def holds_a_quantity(sentence: str, span: str | None, count: bool) -> bool:
+    """Whether ``sentence`` (with its typed ``span``) can answer „Wie viele/viel …?“: it holds a number or a
+    counted phrase („ein Mann“), or, for a ``count``, names the counted one by one („Kanada, Deutschland,
+    Norwegen und Polen wollen …“ for „Wie viele Länder …?“)."""
+    return bool(span or NUMBER.search(sentence) or (count and _LIST.search(sentence)))
+
+
 UNKNOWN = re.compile(
     r"\b(?:ist|sind|war|waren|bleibt|bleiben|blieb|blieben)\s+(?:\w+\s+){0,2}?(?:noch\s+)?"
     r"(?:unklar|unbekannt|nicht\s+(?:klar|bekannt|geklärt))\b"

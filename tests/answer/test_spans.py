@@ -9,6 +9,7 @@ from rag.answer.spans import (
     about_other_states,
     asks_for_a_persons_name,
     find_span,
+    holds_a_quantity,
     is_whole_phrase,
     names_a_person,
 )
@@ -271,3 +272,11 @@ def test_a_sentence_saying_it_is_not_known(sentence: str, unknown: bool) -> None
 )
 def test_numbers_in_words_are_whole_number_words(question: str, sentence: str, count: str | None) -> None:
     assert span(question, sentence) == count
+
+
+def test_a_count_is_answered_by_a_number_a_counted_phrase_or_the_counted_one_by_one() -> None:
+    listing = "Kanada, Deutschland, Norwegen und Polen wollen mehr Mittel bereitstellen."
+    assert holds_a_quantity(listing, None, count=True)
+    assert not holds_a_quantity(listing, None, count=False)  # „Wie viel Geld …?“ wants a figure
+    assert holds_a_quantity("Ein Mann wurde angezeigt.", "Ein Mann", count=True)
+    assert not holds_a_quantity("Die Zollfahndung hat Papageien beschlagnahmt.", None, count=True)
