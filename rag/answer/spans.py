@@ -200,9 +200,10 @@ noch nicht klar.“, „Der Euro-Preis wurde nicht genannt“): as the answer it
 def about_other_states(sentence: str, q: QuestionInfo) -> bool:
     """Whether ``sentence`` speaks of other states than the ones the question names, and not of those:
     „Wie hoch war Chinas Forschungsquote?“ is not answered by „Es folgen Deutschland (2,84) und die USA
-    mit 2,74 Prozent.“ For „Wer …?“ naming another is the point, so never then. (People are not
-    checked so: news calls the person asked about „er“ or „der Jungstar“ beside others' names.)"""
-    if q.answer_type == "person":
+    mit 2,74 Prozent.“ Only for questions after a figure, time, reason or yes/no: for „Wer …?“, „Wohin
+    …?“ or „Welche Länder …?“ naming another is the point. (People are not checked so: news calls the
+    person asked about „er“ or „der Jungstar“ beside others' names.)"""
+    if q.answer_type not in ("amount", "count", "date", "duration", "explanation", "yesno"):
         return False
     asked = [state for w in re.findall(r"\b[A-ZÄÖÜ][\w-]+", q.text) if (state := _state(w))]
     others = [w for w in re.findall(r"\b[A-ZÄÖÜ][\w-]+", sentence) if _state(w) and not _in_question(w, q)]

@@ -239,6 +239,8 @@ def test_a_number_in_digits_or_words(sentence: str, has_number: bool) -> None:
             "China, der Iran und Nordkorea helfen.",
             False,
         ),  # „Wer“ asks for others
+        ("Wohin reiste Merkel nach ihrem Besuch in China?", "Danach flog sie nach Japan.", False),
+        ("Welche Länder unterstützen die Ukraine neben Deutschland?", "Kanada und Polen helfen auch.", False),
     ],
 )
 def test_a_sentence_about_other_states(question: str, sentence: str, elsewhere: bool) -> None:
