@@ -18,7 +18,6 @@ import numpy as np
 
 from rag.answer import names
 from rag.answer.features import FEATURES, Candidate, candidates
-from rag.answer.names import mentions
 from rag.answer.question import QuestionInfo
 from rag.answer.selector import LogisticModel, Selector, document_kind
 from rag.answer.spans import (
@@ -41,6 +40,7 @@ _LEXICAL = FEATURES.index("lexical")
 _SPAN_MISSING = FEATURES.index("span_missing")
 _REASON_CUE = FEATURES.index("reason_cue")
 _MEASURED_MISSING = FEATURES.index("measured_missing")
+_FOCUS_MISSING_ARTICLE = FEATURES.index("focus_missing_article")
 
 
 @dataclass(frozen=True)
@@ -128,14 +128,20 @@ class ExtractiveAnswerer:
     def _threshold_of(self, model: LogisticModel) -> float:
         return model.threshold if self._threshold is None else self._threshold
 
-    def _misses_focus(self, q: QuestionInfo, passage: Passage, store: IndexStore) -> bool:
+    def _misses_focus(self, q: QuestionInfo, c: Candidate, store: IndexStore) -> bool:
         """Whether the answer's article never names a place, name or year the (German) question hinges on:
-        „Wie viel Hilfe hat Japan zugesagt?“ is not answered by an article that does not mention Japan."""
+        „Wie viel Hilfe hat Japan zugesagt?“ is not answered by an article that does not mention Japan. The
+        names were looked up once for the candidates' features (``focus_missing_article``); years here."""
         if q.english or not q.focus:
             return False
-        body = store.bodies([passage.doc_id]).get(passage.doc_id, passage.text)
-        text = f"{passage.title}\n{body}"
-        return any(of_other_years(text, f, passage.date) if f.isdigit() else not mentions(text, f) for f in q.focus)
+        if c.features[_FOCUS_MISSING_ARTICLE]:
+            return True
+        years = [f for f in q.focus if f.isdigit()]
+        if not years:
+            return False
+        passage = c.passage
+        text = f"{passage.title}\n{store.bodies([passage.doc_id]).get(passage.doc_id, passage.text)}"
+        return any(of_other_years(text, year, passage.date) for year in years)
 
     def _cannot_answer(self, q: QuestionInfo, c: Candidate, quoted: list[Candidate], store: IndexStore) -> bool:
         """Whether the best sentence ``c`` (quoted with ``quoted``) cannot be the answer, however likely the
@@ -148,7 +154,7 @@ class ExtractiveAnswerer:
         texts = [x.text for x in quoted]
         return bool(
             c.features[_MEASURED_MISSING]
-            or self._misses_focus(q, c.passage, store)
+            or self._misses_focus(q, c, store)
             or names.other_place(q.text, c.text)
             or about_other_states(c.text, q)
             or (c.span is None and q.answer_type not in ("yesno", "explanation") and UNKNOWN.search(c.text))

@@ -126,7 +126,7 @@ def _count(s: str, q: QuestionInfo) -> str | None:
         noun = m.group(2)
         if re.fullmatch(_MONTH, noun) or re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
             continue
-        if re.fullmatch(_TIME_UNIT, noun) or re.fullmatch(r"Woche|Monat|Jahr|Tag|Stunde|Minute", noun):
+        if re.fullmatch(rf"{_TIME_UNIT}|Woche|Monat|Jahr|Tag|Stunde|Minute", noun):
             continue  # „zwei Monaten“ is a span of time, not a count of what is asked (that is „Wie lange …?“)
         if re.fullmatch(r"eine?[mnrs]?", m.group(1), re.IGNORECASE) and m.group(0).split()[1:2] == [noun]:
             continue  # "Ein Polster" is an article and a noun, not a count
