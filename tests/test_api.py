@@ -62,6 +62,12 @@ def test_a_count_is_answered_by_the_counted_named_one_by_one(rag: RAG) -> None:
     assert not ans.abstained and "Kanada, Deutschland, Norwegen und Polen" in ans.text
 
 
+def test_a_question_comparing_years_is_answered_from_an_article_of_one_of_them(rag: RAG) -> None:
+    ans = rag.ask("Wie viel Sicherheitsunterstützung gab es 2024 im Vergleich zu 2019?")
+    assert not ans.abstained and "50 Milliarden" in ans.text
+    assert rag.ask("Wie viel Sicherheitsunterstützung gab es 2019 und 2018?").abstained  # of neither year
+
+
 def test_an_english_question_gets_the_german_answer(rag: RAG) -> None:
     ans = rag.ask("How many soldiers does Russia lose per month according to Rutte?")
     assert not ans.abstained and "20.000 Soldaten" in ans.text and ans.citations

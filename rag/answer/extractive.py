@@ -129,9 +129,11 @@ class ExtractiveAnswerer:
         return model.threshold if self._threshold is None else self._threshold
 
     def _misses_focus(self, q: QuestionInfo, c: Candidate, store: IndexStore) -> bool:
-        """Whether the answer's article never names a place, name or year the (German) question hinges on:
-        „Wie viel Hilfe hat Japan zugesagt?“ is not answered by an article that does not mention Japan. The
-        names were looked up once for the candidates' features (``focus_missing_article``); years here."""
+        """Whether the answer's article never names a place or name the (German) question hinges on, or is
+        of other years than every year it names: „Wie viel Hilfe hat Japan zugesagt?“ is not answered by an
+        article that does not mention Japan; „… 2000 bis 2005 im Vergleich zu 1995 bis 2000?“ is by one of
+        2000 to 2005. The names were looked up once for the candidates' features (``focus_missing_article``);
+        years here."""
         if q.english or not q.focus:
             return False
         if c.features[_FOCUS_MISSING_ARTICLE]:
@@ -141,7 +143,7 @@ class ExtractiveAnswerer:
             return False
         passage = c.passage
         text = f"{passage.title}\n{store.bodies([passage.doc_id]).get(passage.doc_id, passage.text)}"
-        return any(of_other_years(text, year, passage.date) for year in years)
+        return all(of_other_years(text, year, passage.date) for year in years)
 
     def _cannot_answer(self, q: QuestionInfo, c: Candidate, quoted: list[Candidate], store: IndexStore) -> bool:
         """Whether the best sentence ``c`` (quoted with ``quoted``) cannot be the answer, however likely the

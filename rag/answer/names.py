@@ -219,13 +219,18 @@ def mentions(text: str, name: str) -> bool:
 
 
 def _names_word(word: str, text: str, tokens: set[str]) -> bool:
-    """Whether ``text`` (folded, with its ``tokens``) has ``word`` by its stem, or misspelt if long."""
+    """Whether ``text`` (folded, with its ``tokens``) has ``word`` by its stem, a genitive by the
+    word without its s („Ponts“ by „du Pont“, not by „Pontius“), or misspelt if long."""
     prefix = word[: max(5, len(word) - 3)]
-    return prefix in text or (
-        len(prefix) >= 7
-        and any(
-            DamerauLevenshtein.distance(prefix, t[: len(prefix) + k], score_cutoff=1) <= 1
-            for t in tokens
-            for k in (-1, 0, 1)
+    return (
+        prefix in text
+        or (word.endswith("s") and word[:-1] in tokens)
+        or (
+            len(prefix) >= 7
+            and any(
+                DamerauLevenshtein.distance(prefix, t[: len(prefix) + k], score_cutoff=1) <= 1
+                for t in tokens
+                for k in (-1, 0, 1)
+            )
         )
     )

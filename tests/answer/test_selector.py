@@ -93,6 +93,7 @@ def test_residual_cosine_prefers_the_detail_to_the_lead() -> None:
         ("sächsischen gärten", "Ogród Saski (Sächsischer Garten)"),  # an umlaut plural
         ("john sheeshanks", "John Sheepshanks spendete 233 Gemälde."),  # a long name misspelt by one letter
         ("marconis funkdemonstration", "Als Guglielmo Marconi 1901 funkte"),  # the possessor's name
+        ("ponts schießpulverunternehmen", "E. I. du Pont gründete die Pulvermühlen."),  # a short name's genitive
         ("oxforder turm", "Oxfords Magdalen Tower"),  # the place of a place adjective
         ("römer angst", "Die Römer bauten einen Wall."),  # two nouns side by side: either
         ("rapid-spieler", "Rapid gewann."),  # a hyphenated compound by a part
@@ -108,6 +109,7 @@ def test_a_name_is_mentioned_in_its_other_forms(name: str, text: str) -> None:
         ("japan", "China sagte Hilfe zu."),
         ("donald trump", "Donald Tusk sagte Hilfe zu."),  # a first name alone names nobody
         ("fords produktionsstätten", "Die Forderungen der Gewerkschaft"),  # „Ford“ only inside another word
+        ("ponts brücke", "Pontius Pilatus"),  # a genitive's name only as a whole word
         ("slowenien", "die Slowakei"),  # a word this short is not taken as misspelt
     ],
 )
