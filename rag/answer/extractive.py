@@ -173,7 +173,7 @@ class ExtractiveAnswerer:
         scored, threshold = self.score(q, passages, store)
         if not scored or scored[0].probability < threshold:
             return Draft(abstain_text(passages), None, True, [], scored[0].probability if scored else 0.0)
-        best = scored[0]
+        best = continued(scored[0], scored)
         c = best.candidate
         runner = close_second(best, scored, threshold, q.answer_type == "explanation")
         if self._cannot_answer(q, c, [s.candidate for s in (best, runner) if s], store):
@@ -259,6 +259,21 @@ def close_second(best: Scored, scored: list[Scored], threshold: float, asks_reas
         ):
             return s
     return None
+
+
+def continued(best: Scored, scored: list[Scored]) -> Scored:
+    """The best sentence with the next one when it holds no phrase of the asked type and the next one opens
+    by referring back to it: „Welche Farben hatte das ABC-Logo 2001?“ is answered by „2001 wurde das Logo
+    überarbeitet. Dabei wurde die Schwarz-Gelb-Färbung weiterhin genutzt …“, the statement quoted whole. The candidate of the next sentence already holds both (``ANAPHOR``)."""
+    c = best.candidate
+    if c.span is not None:
+        return best
+    lo, hi = c.passage.start + c.start, c.passage.start + c.end
+    for s in scored:
+        o = s.candidate
+        if o.passage.doc_id == c.passage.doc_id and o.passage.start + o.start == lo and o.passage.start + o.end > hi:
+            return Scored(o, best.probability)
+    return best
 
 
 def _yes_no(q: QuestionInfo, c: Candidate) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rag.answer import training
-from rag.answer.extractive import Scored, close_second, of_other_years
+from rag.answer.extractive import Scored, close_second, continued, of_other_years
 from rag.answer.features import FEATURES, Candidate, candidates
 from rag.answer.names import mentions
 from rag.answer.question import analyse
@@ -268,3 +268,21 @@ def test_a_second_sentence_giving_a_reason_is_quoted_at_the_lower_bar_for_why_qu
     assert close_second(event, [event, detail, motive], 0.07) is None  # not a why-question: a third as likely
     reasoned = _scored("a.txt", 0, 0.9, reason=True)
     assert close_second(reasoned, [reasoned, motive], 0.07, asks_reason=True) is None  # the best gives a reason
+
+
+def test_the_best_sentence_is_quoted_with_the_next_one_that_refers_back_to_it() -> None:
+    """„Welche Farben …?“: the best sentence names the logo, the next one („Dabei …“) its colours; its
+    candidate holds both sentences."""
+    text = "2001 wurde das Logo überarbeitet. Dabei blieb es schwarz und gelb. Der Sender wuchs."
+    passage = Passage("a.txt::0", "a.txt", "T", None, None, text, 0, len(text), 0.03)
+    first, both = text.index(" Dabei"), text.index(" Der")
+
+    def scored(start: int, end: int, probability: float, span: str | None = None) -> Scored:
+        features = np.zeros(len(FEATURES))
+        return Scored(Candidate(passage, 1, start, end, text[start:end], span, (), features), probability)
+
+    best, joined, other = scored(0, first, 0.6), scored(0, both, 0.2), scored(both + 1, len(text), 0.3)
+    assert continued(best, [best, other, joined]) == Scored(joined.candidate, 0.6)  # the best one's probability
+    typed = scored(0, first, 0.6, span="2001")
+    assert continued(typed, [typed, other, joined]) is typed  # it holds what is asked: quoted alone
+    assert continued(other, [other, best, joined]) is other  # no sentence refers back to it
