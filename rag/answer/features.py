@@ -75,7 +75,8 @@ FEATURES = (
 """Feature names, in the order of ``Candidate.features`` and of the selector's weights."""
 
 ANAPHOR = re.compile(
-    r"^(Sie|Er|Es|Dies|Diese|Dieser|Dieses|Damit|Dazu|Dabei|Demnach|Deshalb|Daher|Dort|Ihr|Sein|Seine)\b"
+    r"^(Sie|Er|Es|Dies|Diese[mnrs]?|Jene[mnrs]?|Solche[mnrs]?|Als solche[rs]?|Deren|Dessen|Damit|Dazu|Dabei|"
+    r"Dadurch|Dafür|Davon|Darauf|Darin|Daraus|Danach|Demnach|Deshalb|Daher|Dort|Ihr|Ihre[mnrs]?|Sein|Seine[mnrs]?)\b"
 )
 _REASON = re.compile(
     r"\b(weil|da|denn|wegen|aufgrund|auf grund|grund|gründe|ursache|motiv|daher|deshalb|deswegen|"
