@@ -212,12 +212,16 @@ class ExtractiveAnswerer:
 
 def of_other_years(text: str, year: str, date: str | None) -> bool:
     """Whether an article (``text``, dated ``date``) is of other years than ``year`` only. It may mean the
-    year without writing it („im vergangenen Jahr“ in a 2025 article); one without a date or any time in
-    it may be of any year."""
+    year without writing it („im vergangenen Jahr“ in a 2025 article). One without a date was written in
+    or after the latest year it names, and may be of any year from then on: a report on the Oscars that
+    names films of 2014 and 2015 may be of 2016; one that names 2003 and 2015 is not of 2010."""
     if year in text:
         return False
-    times = [m.value for m in resolve_times(text, date)] + ([date] if date else [])
-    return bool(times) and not any(times_overlap(year, t) for t in times)
+    times = [m.value for m in resolve_times(text, date)]
+    if date:
+        return not any(times_overlap(year, t) for t in [*times, date])
+    # undated: written no earlier than the latest year it names, and may mean that year without writing it
+    return any(t[:4] > year for t in times) and not any(times_overlap(year, t) for t in times)
 
 
 NOTE = 3

@@ -122,6 +122,9 @@ def test_an_article_is_of_other_years_only_when_its_times_say_so() -> None:
     assert of_other_years("Der Umsatz stieg kräftig.", "2015", "2024-03-01")  # its date
     assert not of_other_years("Der Umsatz stieg im vergangenen Jahr.", "2023", "2024-03-01")  # meant, not written
     assert not of_other_years("Die Verteidigung gab nur 308 Punkte ab.", "2015", None)  # no date, no time: any year
+    # undated: written in or after the latest year it names, which it may mean without writing it
+    assert not of_other_years("Der Film von 2015 gewann den Oscar.", "2016", None)
+    assert of_other_years("2003 waren es 2,2 Millionen Tonnen, 2015 noch 1,6.", "2010", None)
 
 
 def test_english_questions_get_no_lexical_evidence() -> None:
