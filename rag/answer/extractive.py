@@ -268,7 +268,8 @@ def close_second(best: Scored, scored: list[Scored], threshold: float, asks_reas
 def continued(best: Scored, scored: list[Scored]) -> Scored:
     """The best sentence with the next one when it holds no phrase of the asked type and the next one opens
     by referring back to it: „Welche Farben hatte das ABC-Logo 2001?“ is answered by „2001 wurde das Logo
-    überarbeitet. Dabei wurde die Schwarz-Gelb-Färbung weiterhin genutzt …“, the statement quoted whole. The candidate of the next sentence already holds both (``ANAPHOR``)."""
+    überarbeitet. Dabei wurde die Schwarz-Gelb-Färbung weiterhin genutzt …“, the statement quoted whole.
+    The candidate of the next sentence already holds both (``ANAPHOR``)."""
     c = best.candidate
     if c.span is not None:
         return best
