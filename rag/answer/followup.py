@@ -6,7 +6,7 @@ becomes „Seit wann ist Greg Holst beim VSV?“; a fragment („Und für 2025?�
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import dropwhile, groupby
 from typing import TypedDict
 
@@ -214,17 +214,16 @@ def _fragment(rest: str, previous: str) -> str:
     base = previous.rstrip(" ?")
     new_at = [m[0] for m in _PLACE.finditer(rest) if _places(m[2])]  # „in Indien“ (not „im Quartal“)
     old_at = [m[0] for m in _PLACE.finditer(base)]
-    months = [m[1] for m in _MONTH.finditer(rest)], [m[1] for m in _MONTH.finditer(base)]
-    quarters = (
-        [f"{m[1]}. Quartal" for m in _QUARTER.finditer(rest)],
-        [f"{m[1]}. Quartal" for m in _QUARTER.finditer(base)],
-    )
+
+    def in_both(found: Callable[[str], list[str]]) -> tuple[list[str], list[str]]:
+        return found(rest), found(base)
+
     for new, old in (
-        (_YEAR.findall(rest), _YEAR.findall(base)),
-        months,
-        quarters,
+        in_both(_YEAR.findall),
+        in_both(lambda text: [m[1] for m in _MONTH.finditer(text)]),
+        in_both(lambda text: [f"{m[1]}. Quartal" for m in _QUARTER.finditer(text)]),
         (new_at, old_at),
-        (_places(rest), _places(base)),
+        in_both(_places),
     ):
         if new and old:
             base = re.sub(rf"\b{re.escape(old[-1])}\b", new[0], base, count=1)
