@@ -210,3 +210,18 @@ def test_follow_ups_are_recognised() -> None:
         assert is_followup(question), question
     assert is_followup("What about 2025?") and is_followup("How many live there?")
     assert not is_followup("Is there snow in Berlin today?")
+
+
+def test_sein_before_a_noun_points_back() -> None:
+    history = turns("Wer hat die Deutschland-Rallye in Trier gewonnen?", "Sebastien Ogier im VW Polo [1].")
+    assert standalone_question("Wie groß ist sein Vorsprung?", history).startswith(
+        "Wie groß ist Sebastien Ogiers Vorsprung?"
+    )
+    assert not is_followup("Wer könnte der nächste Kanzler sein?")
+
+
+def test_a_word_pointing_back_to_no_one_noun_brings_the_previous_question_s_words() -> None:
+    history = turns("Wie viele Zivilisten starben bei der Offensive gegen die PKK?", "198 Zivilisten [1].")
+    assert standalone_question("Wie viele Kinder waren darunter?", history) == (
+        "Wie viele Kinder waren darunter? (Zivilisten, Offensive, PKK)"
+    )

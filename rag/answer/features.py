@@ -5,8 +5,9 @@ question: meaning (cosine of the stored sentence vector to the query vector, als
 neighbours), words (IDF-weighted share of the question's stems, in the sentence, around it and in
 the whole passage), the rarest question words it lacks, names, numbers and times shared with the
 question, whether it holds a phrase of the asked answer type, and where it stands (passage rank,
-position in the article). The same function serves answering and training, so the model sees at
-training time exactly what it will see when it answers.
+position in the article, whether it is the story's dateline lead, which restates what the question
+is about rather than the detail it asks for). The same function serves answering and training, so
+the model sees at training time exactly what it will see when it answers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from rag.answer.names import mentions
 from rag.answer.question import QuestionInfo
-from rag.answer.spans import WEEKDAY, find_span
+from rag.answer.spans import DATELINE, WEEKDAY, find_span
 from rag.index.store import ArticleSentences
 from rag.text.lexical import names_and_numbers, split_compound, stem, terms, words
 from rag.text.timeexpr import resolve_times, time_interval, times_overlap
@@ -71,6 +72,8 @@ FEATURES = (
     "new_words",
     "new_words_why",
     "anaphor",
+    "dateline",
+    "dateline_unfit",
 )
 """Feature names, in the order of ``Candidate.features`` and of the selector's weights."""
 
@@ -263,6 +266,7 @@ def candidates(
         tokens = [w for w in re.findall(r"\w+", sentence.lower()) if len(w) > 3]
         new = sum(stem(w) not in q.terms for w in tokens) / max(1, len(tokens))
         kind = q.answer_type
+        lead = float(bool(DATELINE.match(sentence)))  # „Altach – Der SCR Altach hat …“: the story's lead
         rows.append(
             (
                 p,
@@ -318,6 +322,8 @@ def candidates(
                     new,
                     new if kind == "explanation" else 0.0,  # a sentence that restates the event explains nothing
                     float(bool(ANAPHOR.match(sentence))),
+                    lead,
+                    lead * float(span is None and kind not in ("explanation", "other", "yesno")),
                 ],
             )
         )

@@ -30,9 +30,10 @@ _WHERE = re.compile(r"(?i)^\W*(?:wo|wohin|woher|where)\b")
 _ENGLISH = re.compile(r"(?i)\b(?:the|is|are|did|does|do|he|him|his|she|what|who|how|when|where|why|which)\b")
 # Words that point back („sie“/„ihr“ only in lower case: „Sie“ is the formal you; not „Is there …?“).
 _DA = {"davon": "von", "dafür": "für", "dazu": "zu", "damit": "mit", "darüber": "über", "dagegen": "gegen"}
+_BACK = {"darunter", "daran", "darin", "ihnen"}  # point back, stand for no one noun: „Wie viele Kinder waren darunter?“
 _REFERRING = re.compile(
-    rf"(?i)\b(?:er|ihn|ihm|seine[mnrs]?|dort|{'|'.join(_DA)}|he|him|his|she)\b"
-    r"|\b(?-i:sie|ihr(?:e[mnrs]?)?)\b|(?<!is )(?<!are )(?<!was )(?<!were )\bthere\b"
+    rf"(?i)\b(?:er|ihn|ihm|seine[mnrs]?|dort|{'|'.join([*_DA, *_BACK])}|he|him|his|she)\b"
+    r"|\b(?-i:sie|ihr(?:e[mnrs]?)?|sein(?=\s+[A-ZÄÖÜ]))\b|(?<!is )(?<!are )(?<!was )(?<!were )\bthere\b"
 )
 _POSSESSIVE = re.compile(r"(?:sein|ihr)(?:e[mnrs]?)?|his")
 _EARLIER, _LATER = {"davor", "zuvor", "früher", "vorjahr", "before"}, {"danach", "später", "folgejahr", "after"}
@@ -103,7 +104,7 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
     words = rest.split()
     if not (_QUESTION_WORD.search(" ".join(words[:3])) or (len(words) >= 3 and _REFERRING.search(rest))):
         return _fragment(resolved, previous)
-    thin = bool(topic) and any(w.lower() in _DA for w in words)
+    thin = any(w.lower() in _BACK for w in words) or bool(topic) and any(w.lower() in _DA for w in words)
     return _with_context(f"{resolved[:1].upper()}{resolved[1:]}?", previous, person, thin)
 
 

@@ -225,17 +225,19 @@ _MONEY = r"(euro|dollar|€|\$|franken|pfund|yen|rubel|kronen|yuan|cent)"
 _AGE = r"(\d+(?:,\d+)?\s+(?:(?:millionen|milliarden)\s+)?jahre?n?\b|jährige|years? old|alter von)"  # not „im Jahr 2025“
 _PERCENT = r"(prozent|%|prozentpunkte|hälfte|drittel|viertel|fünftel|zehntel|jede[rs]? \w+te\b)"
 _LENGTH = r"\b((?:kilo|zenti|milli|mikro|nano)?meter\w*|k?m|[cmnµ]m|quadrat\w*|hektar|ha|fuß|meilen)\b"
+_LENGTH_OR_DURATION = rf"({_LENGTH}|\b(?:sekunden|minuten|stunden|tage|wochen|monate|jahre)\w*)"
+"""„Wie lang …“ asks a length („Wie lang ist die Brücke?“) or, colloquially, a duration („wie lang haft“)."""
 _ADJECTIVES = {
-    "schwer": _WEIGHT, "schnell": _SPEED, "teuer": _MONEY, "alt": _AGE, "lang": _LENGTH,
+    "schwer": _WEIGHT, "schnell": _SPEED, "teuer": _MONEY, "alt": _AGE, "lang": _LENGTH_OR_DURATION,
     "weit": _LENGTH, "tief": _LENGTH, "breit": _LENGTH, "heavy": _WEIGHT, "fast": _SPEED, "expensive": _MONEY,
     "old": _AGE, "far": _LENGTH, "tall": _LENGTH,
 }  # fmt: skip
 _VERBS = re.compile(r"(wieg|wog|weigh)\w*|(kost|zahl|bezahl|cost|pay|paid)\w*")
 _NOUNS = {
     "gewicht": _WEIGHT, "geschwindigkeit": _SPEED, "tempo": _SPEED, "preis": _MONEY, "preise": _MONEY,
-    "strafe": _MONEY, "ablöse": _MONEY, "gehalt": _MONEY, "umsatz": _MONEY, "gewinn": _MONEY, "verlust": _MONEY,
+    "geldstrafe": _MONEY, "geldbuße": _MONEY, "ablöse": _MONEY, "gehalt": _MONEY, "umsatz": _MONEY, "gewinn": _MONEY, "verlust": _MONEY,
     "budget": _MONEY, "rechnung": _MONEY, "betrag": _MONEY, "summe": _MONEY, "miete": _MONEY, "kosten": _MONEY,
-    "schaden": _MONEY, "lohn": _MONEY, "geld": _MONEY, "zulage": _MONEY, "zulagen": _MONEY, "strafen": _MONEY,
+    "schaden": _MONEY, "lohn": _MONEY, "geld": _MONEY, "zulage": _MONEY, "zulagen": _MONEY, "geldstrafen": _MONEY,
     "mieten": _MONEY, "gehälter": _MONEY, "löhne": _MONEY, "price": _MONEY, "alter": _AGE, "inflation": _PERCENT,
     "prozent": _PERCENT, "anteil": _PERCENT, "quote": _PERCENT, "rate": _PERCENT, "percent": _PERCENT,
     "share": _PERCENT,

@@ -57,7 +57,7 @@ _PLACE_KIND = re.compile(
     r"(?:\w*(?i:stadt|städtchen|metropole|gemeinde|provinz|region|bezirk|kanton|insel)|\bOrt|\bOrtschaft|\bDorf|"
     r"\bBundesstaat|\bBundesland)\s+((?:St\.\s+)?[A-ZÄÖÜ][\w-]+(?:\s+[A-ZÄÖÜ][a-zäöüß]+(?=[\s,.]))?)"
 )
-_DATELINE = re.compile(r"^([A-ZÄÖÜ][\w.-]+(?:[ /][A-ZÄÖÜ][\w.-]+)*)\s+[–-]\s")
+DATELINE = re.compile(r"^([A-ZÄÖÜ][\w.-]+(?:[ /][A-ZÄÖÜ][\w.-]+)*)\s+[–-]\s")
 _TIME_UNIT = r"(?:Sekunden|Minuten|Stunden|Tage[n]?|Wochen|Monate[n]?|Jahre[n]?|Jahrzehnte[n]?)"
 # „26 Minuten nach Mitternacht“ is a time of day, not how long something took.
 _DURATION = re.compile(
@@ -259,7 +259,7 @@ def _place(s: str, q: QuestionInfo) -> str | None:
         place = m.group(1)
         if not _in_question(place.split()[-1], q) and place.split()[0].lower() not in _NOT_NAMES:
             return place
-    dateline = _DATELINE.match(s)
+    dateline = DATELINE.match(s)
     found = [(m["place"].strip(), bool(m["article"] or m["article2"])) for m in _PLACE.finditer(s)]
     for place, article in found + ([(dateline.group(1), False)] if dateline else []):
         for part in re.split(r"\s*/\s*", place):
