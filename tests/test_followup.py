@@ -225,3 +225,10 @@ def test_a_word_pointing_back_to_no_one_noun_brings_the_previous_question_s_word
     assert standalone_question("Wie viele Kinder waren darunter?", history) == (
         "Wie viele Kinder waren darunter? (Zivilisten, Offensive, PKK)"
     )
+
+
+def test_who_is_with_a_role_asks_for_the_person_the_answer_names() -> None:
+    history = turns("Wer ist neuer Trainer beim SC Wiener Neustadt?", "René Wagner, bisher Co-Trainer [1].")
+    assert standalone_question("Und was hat er vorher gemacht?", history).startswith(
+        "Was hat René Wagner vorher gemacht?"
+    )

@@ -94,8 +94,8 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
     rest = _LEAD.sub("", q, count=1).strip(" ,").rstrip(" ?!.")
     short = _short_answer(answer)
     named = _name(short) if short and short.split()[0].lower() not in _PREPOSITIONS else None  # not „In Rom“
-    identity, who = _IDENTITY.match(previous), _WHO.match(previous)  # unanswered „Wer …?“: person unknown
-    person = (_name(identity[1]) if identity else None) or named or (None if who else _name(previous))
+    who = _WHO.match(previous)  # unanswered „Wer …?“: person unknown
+    person = _identity(previous) or named or (None if who else _name(previous))
     m = None if who else _TOPIC.search(previous)
     topic, plural = ((m[2] or m[3]), (m[1] or "").lower() == "viele") if m else (None, False)
     resolved = _resolve(rest, person, _place(previous, short), topic, plural, bool(_ENGLISH.search(q)))
@@ -140,6 +140,14 @@ def _name(text: str) -> str | None:
         before = text[: m.start()].split()
         if len(words) >= 2 and not (before and before[-1][:1].isdigit()):  # not „50 Milliarden Euro“
             return " ".join(words[-2:])
+    return None
+
+
+def _identity(question: str) -> str | None:
+    """The person „Wer ist Peter Hlinka?“ asks about; none for „Wer ist neuer Trainer beim SC Wiener Neustadt?“,
+    whose answer names the person."""
+    if (m := _IDENTITY.match(question)) and (name := _name(m[1])) and m[1].startswith(name):
+        return name
     return None
 
 
