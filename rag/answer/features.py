@@ -81,9 +81,10 @@ ANAPHOR = re.compile(
     r"^(Sie|Er|Es|Dies|Diese[mnrs]?|Jene[mnrs]?|Solche[mnrs]?|Als solche[rs]?|Deren|Dessen|Damit|Dazu|Dabei|"
     r"Dadurch|Dafür|Davon|Darauf|Darin|Daraus|Danach|Demnach|Deshalb|Daher|Dort|Ihr|Ihre[mnrs]?|Sein|Seine[mnrs]?)\b"
 )
-_REASON = re.compile(
-    r"\b(weil|da|denn|wegen|aufgrund|auf grund|grund|gründe|ursache|motiv|daher|deshalb|deswegen|"
-    r"nachdem|infolge|angesichts|um zu|damit|ausgelöst|führte|führten|zurückzuführen)\b",
+_REASON = re.compile(  # „Hauptgrund“, „Hintergrund“, „Auslöser“, „Die Überlegung dahinter:“, „erklärt sich durch“
+    r"\b(weil|da|denn|wegen|aufgrund|auf grund|\w*grund|\w*gründe|ursache|motiv|daher|deshalb|deswegen|"
+    r"nachdem|infolge|angesichts|um zu|damit|ausgelöst|auslöser|führte|führten|zurückzuführen|dahinter|"
+    r"somit|schließlich|zumal|sodass|so dass|aus protest|erklärt sich|begründe\w*)\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")

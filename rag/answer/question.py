@@ -168,6 +168,21 @@ GAZETTEER = STATES | frozenset(
 )
 
 
+# Within a question, question words are written in lower case („Tsai Ing Wen“ is a name).
+_LATER_QUESTION_WORD = re.compile(r"(?<=\s)(?:wer|wen|wem|wie|wann|wo|woher|wohin|warum|wieso|weshalb|welche[mnrs]?)\b")
+
+
+def _answer_type(question: str) -> AnswerType:
+    """The type of the first pattern that fits the question (after a leading „und“ or preposition), or
+    else its part from a later question word: keywords typed „thiem buenos aires 2016 halbfinale gegen wen“."""
+    low = question.lower()
+    for asked in (_LEAD.sub("", low), *(low[m.start() :] for m in _LATER_QUESTION_WORD.finditer(question))):
+        kind = next((kind for kind, pattern in _TYPE_PATTERNS if re.search(pattern, asked)), None)
+        if kind:
+            return kind
+    return "other"
+
+
 @dataclass(frozen=True)
 class QuestionInfo:
     """A question broken down for answer selection."""
@@ -196,9 +211,7 @@ def analyse(question: str, reference_date: str | None = None, reference: str = "
     ``reference`` says in words what that date is (the newest article's date, or today) for the answer.
     """
     q = question.strip()
-    low = q.lower()
-    asked = _LEAD.sub("", low)
-    answer_type: AnswerType = next((kind for kind, pattern in _TYPE_PATTERNS if re.search(pattern, asked)), "other")
+    answer_type = _answer_type(q)
     resolved = with_resolved_times(q, reference_date)  # „im Jahr vor 2025“ is about 2024, not 2025
     terms = tuple(dict.fromkeys(stem(w) for w in words(resolved) if w not in _MONTHS))
     mentions = resolve_times(q, reference_date)

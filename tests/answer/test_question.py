@@ -64,6 +64,9 @@ def test_yes_no_questions(question: str, answer_type: str) -> None:
         ("Zwischen welchen Orten fährt die neue Bahn?", "place"),
         ("Welcher Sport ist in Österreich am beliebtesten?", "other"),  # „Sport“ holds „ort“: no place
         ("Welches Wort des Jahres wurde gewählt?", "other"),
+        ("thiem buenos aires 2016 halbfinale gegen wen", "person"),  # keywords, the question word last
+        ("inflation eurozone oktober 2015 wie hoch", "amount"),
+        ("Aus welchem Netzwerk wurde Tsai Ing Wen gelöscht?", "other"),  # „Wen“ in a name asks nothing
     ],
 )
 def test_what_kind_of_answer_a_question_asks_for(question: str, answer_type: str) -> None:
