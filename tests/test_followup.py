@@ -232,3 +232,10 @@ def test_who_is_with_a_role_asks_for_the_person_the_answer_names() -> None:
     assert standalone_question("Und was hat er vorher gemacht?", history).startswith(
         "Was hat René Wagner vorher gemacht?"
     )
+
+
+def test_a_count_answer_names_no_one_so_he_is_the_person_the_question_named() -> None:
+    history = turns(
+        "Wie viele Jahre Haft fordert der Staatsanwalt für Alt-Landeshauptmann Luis Durnwalder?", "Drei Jahre Haft [1]."
+    )
+    assert standalone_question("Wie alt ist er?", history).startswith("Wie alt ist Luis Durnwalder?")

@@ -89,7 +89,7 @@ _REASON = re.compile(  # „Hauptgrund“, „Hintergrund“, „Auslöser“, �
 )
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
 _MIN_CHARS = 15
-_QUANTITY = ("amount", "count", "duration")
+_QUANTITY = ("amount", "count", "duration", "age")
 _NAMED = ("person", "place", "name", "list")
 
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from itertools import dropwhile, groupby
 from typing import TypedDict
 
-from rag.answer.names import is_place
-from rag.answer.question import GAZETTEER
+from rag.answer.names import is_first_name, is_place
+from rag.answer.question import GAZETTEER, analyse
 from rag.text.lexical import APPROXIMATORS, STOPWORDS
 from rag.text.timeexpr import MONTHS
 
@@ -64,6 +64,8 @@ _EXPLETIVE = {"gibt", "gab", "gäbe", "geht", "ging", "steht", "stand", "sieht",
 _LOWER_ONLY = {"sie", "ihr"}
 _EXISTENTIAL = {"is", "are", "was", "were"}  # „is there“
 _CONTEXT = re.compile(r"\s*\([^()]*\)$")  # the key words added in brackets
+# Answers that name no one: „Wie viele Jahre Haft …?“ – „Drei Jahre Haft“.
+_COUNTED = ("count", "amount", "duration", "age", "date")
 _ABSTAINED = re.compile(r"(?i)keine Angaben|nicht beantworten|weiß ich nicht|no information|I don't know")
 
 
@@ -93,7 +95,12 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
     q = _RELATIVE_PERIOD.sub(lambda m: _shifted_period(m, previous), q)  # „im Monat davor“ → „im März“
     rest = _LEAD.sub("", q, count=1).strip(" ,").rstrip(" ?!.")
     short = _short_answer(answer)
-    named = _name(short) if short and short.split()[0].lower() not in _PREPOSITIONS else None  # not „In Rom“
+    # the answer names the person unless it is a place („In Rom“) or what was counted, dated or measured
+    named = (
+        _name(short)
+        if short and short.split()[0].lower() not in _PREPOSITIONS and analyse(previous).answer_type not in _COUNTED
+        else None
+    )
     who = _WHO.match(previous)  # unanswered „Wer …?“: person unknown
     person = _identity(previous) or named or (None if who else _name(previous))
     m = None if who else _TOPIC.search(previous)
@@ -134,13 +141,15 @@ def _short_answer(answer: str | None) -> str | None:
 
 
 def _name(text: str) -> str | None:
-    """The first name of two or more capitalised words („Trainer Hannu Järvenpää“ → „Hannu Järvenpää“)."""
+    """The last two of two or more capitalised words („Trainer Hannu Järvenpää“ → „Hannu Järvenpää“): the
+    first such run with a first name („Luis Durnwalder“, not „Jahre Haft“ before it), else the first run."""
+    runs = []
     for m in _RUN.finditer(text):
         words = list(dropwhile(lambda w: w.lower() in _NOT_A_NAME, m.group().split()))
         before = text[: m.start()].split()
         if len(words) >= 2 and not (before and before[-1][:1].isdigit()):  # not „50 Milliarden Euro“
-            return " ".join(words[-2:])
-    return None
+            runs.append(words[-2:])
+    return " ".join(next((r for r in runs if is_first_name(r[0])), runs[0])) if runs else None
 
 
 def _identity(question: str) -> str | None:

@@ -12,7 +12,7 @@ from rag.text.lexical import STOPWORDS, is_english, stem, words
 from rag.text.timeexpr import MONTHS, resolve_times, with_resolved_times
 
 AnswerType = Literal[
-    "amount", "count", "duration", "date", "person", "place", "list", "name", "explanation", "yesno", "other"
+    "amount", "count", "duration", "age", "date", "person", "place", "list", "name", "explanation", "yesno", "other"
 ]
 
 ORGANISATION = (  # the kinds of organisation a „Welcher Verein …?“ question may ask for
@@ -98,6 +98,7 @@ PEOPLE = (
 _PEOPLE = rf"[\w-]*(?:{'|'.join(PEOPLE)}|politiker|künstler|kandidat|athlet|wissenschaftler|richter)(?:in|innen|en|n)?"
 _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
     ("name", r"^(wie (heißt|heisst|nennt sich|lautet|nennt man)|what is the name|what was the name)\b"),
+    ("age", r"^(wie alt|in welchem alter|mit wie viel(en)? jahren|how old|at what age)\b"),
     ("duration", r"^(wie lange|wie viele (jahre|monate|wochen|tage|stunden|minuten)|how long)\b"),
     ("count", r"^(wie ?viele|how many)\b|\bwie ?viele\b"),
     (

@@ -96,6 +96,7 @@ def find_span(sentence: str, q: QuestionInfo) -> str | None:
         "amount": _amount,
         "count": _count,
         "duration": _duration,
+        "age": _age,
         "date": _date,
         "person": _person,
         "place": _place,
@@ -147,6 +148,19 @@ def _duration(s: str, q: QuestionInfo) -> str | None:
     return max(hits, key=len) if hits else None
 
 
+_AGE = re.compile(
+    r"\b(\d{1,3})-[Jj]ährige\w*|\b(\d{1,3}) Jahre alt\b|\b(?:im Alter von|mit) (\d{1,3}) Jahren\b"
+    r"|\b(\d{1,3}) years? old\b|\baged (\d{1,3})\b"
+)
+"""An age as news writes it: „der 26-Jährige“, „26 Jahre alt“, „im Alter von 81 Jahren“."""
+
+
+def _age(s: str, q: QuestionInfo) -> str | None:
+    ages = [next(g for g in m.groups() if g) for m in _AGE.finditer(s)]
+    ages = [a for a in ages if not _given(a, q)]
+    return f"{ages[0]} Jahre" if ages else None
+
+
 def _date(s: str, q: QuestionInfo) -> str | None:
     hits = [re.sub(r"^(?:am|im)\s+", "", m.group(0)) for m in _DATE.finditer(s)]
     hits = [h for h in hits if h.lower() not in q.text.lower()]
@@ -190,7 +204,10 @@ UNKNOWN = re.compile(
     r"(?:unklar|unbekannt|nicht\s+(?:klar|bekannt|geklärt))\b"
     r"|\b(?:wurden?|werden)\s+(?:\w+\s+){0,2}?(?:nicht|keine)\s+(?:\w+\s+)?"
     r"(?:genannt|bekanntgegeben|bekannt\s+gegeben|beziffert|mitgeteilt)\b"
-    r"|\b(?:nannten?|machten?)\s+(?:\w+\s+){0,3}?keine\s+(?:\w+\s+)?(?:Angaben|Zahlen|Details)\b",
+    r"|\b(?:nannten?|machten?)\s+(?:\w+\s+){0,3}?keine\s+(?:\w+\s+)?(?:Angaben|Zahlen|Details)\b"
+    r"|\b(?:wollten?|will|wollen)\s+(?:\w+\s+){0,3}?nicht\s+(?:nennen|sagen|verraten|beziffern|bestätigen|kommentieren)\b"
+    r"|\b(?:steht|stand|stehen|standen)\s+(?:\w+\s+){0,2}?noch\s+nicht\s+fest\b"
+    r"|\b(?:ist|sind|bleibt|bleiben)\s+(?:\w+\s+){0,2}?noch\s+offen\b",
     re.IGNORECASE,
 )
 """A sentence saying that something is not known or was not told („Wie viele … ihren Job verlieren, ist

@@ -144,6 +144,10 @@ def test_typed_answers_are_whole_phrases(phrase: str) -> None:
         ("Wie viele der 150 Mitarbeiter gehen?", "Wie viele der 150 Mitarbeiter gehen, ist unklar.", None),
         ("Wie viele der 150 Mitarbeiter gehen?", "Von den 150 Mitarbeitern gehen 40 Mitarbeiter.", "40 Mitarbeiter"),
         ("Wie viel kostet es mit 2 Euro Rabatt?", "Mit 2 Euro Rabatt kostet es 12,50 Euro.", "12,50 Euro"),
+        # ages as news writes them
+        ("Wie alt ist Leonhard Kaufmann?", "Der 26-Jährige unterschrieb am Montag.", "26 Jahre"),
+        ("How old was Robert Stigwood when he died?", "Stigwood starb im Alter von 81 Jahren.", "81 Jahre"),
+        ("Wie alt ist der 23-jährige Hasan E.?", "Der 23-jährige Hasan E. wurde festgenommen.", None),
     ],
 )
 def test_typed_spans(question: str, sentence: str, expected: str | None) -> None:
@@ -254,6 +258,10 @@ def test_a_sentence_about_other_states(question: str, sentence: str, elsewhere: 
         ("Der Euro-Preis wurde nicht genannt.", True),
         ("Die Ursache des Brandes war zunächst unklar.", True),
         ("Die Polizei machte keine näheren Angaben.", True),
+        ("Einen favorisierten Kandidaten wollte Abwerzger indes nicht nennen.", True),
+        ("Wer die Partei anführt, steht noch nicht fest.", True),
+        ("Der Termin ist noch offen.", True),
+        ("Er wollte das Amt nicht verlieren.", False),
         ("Die Ursache ist klar: ein Kurzschluss.", False),
         ("Der Preis wurde mit 500 Euro genannt.", False),
     ],
