@@ -249,7 +249,8 @@ _ADJECTIVES = {
 _VERBS = re.compile(r"(wieg|wog|weigh)\w*|(kost|zahl|bezahl|cost|pay|paid)\w*")
 _NOUNS = {
     "gewicht": _WEIGHT, "geschwindigkeit": _SPEED, "tempo": _SPEED, "preis": _MONEY, "preise": _MONEY,
-    "geldstrafe": _MONEY, "geldbuße": _MONEY, "ablöse": _MONEY, "gehalt": _MONEY, "umsatz": _MONEY, "gewinn": _MONEY, "verlust": _MONEY,
+    "geldstrafe": _MONEY, "geldbuße": _MONEY, "ablöse": _MONEY, "gehalt": _MONEY, "umsatz": _MONEY,
+    "gewinn": _MONEY, "verlust": _MONEY,
     "budget": _MONEY, "rechnung": _MONEY, "betrag": _MONEY, "summe": _MONEY, "miete": _MONEY, "kosten": _MONEY,
     "schaden": _MONEY, "lohn": _MONEY, "geld": _MONEY, "zulage": _MONEY, "zulagen": _MONEY, "geldstrafen": _MONEY,
     "mieten": _MONEY, "gehälter": _MONEY, "löhne": _MONEY, "price": _MONEY, "alter": _AGE, "inflation": _PERCENT,
