@@ -245,7 +245,7 @@ def close_second(best: Scored, scored: list[Scored], threshold: float, asks_reas
     what is asked.
     """
     c = best.candidate
-    lo, hi = c.passage.start + c.start, c.passage.start + c.end
+    lo, hi = c.in_article
 
     def holds_the_asked(x: Candidate) -> bool:  # a reason; or a phrase of the asked type (a place, a number …)
         return bool(x.features[_REASON_CUE]) if asks_reason else x.span is not None
@@ -259,7 +259,7 @@ def close_second(best: Scored, scored: list[Scored], threshold: float, asks_reas
         if (
             s.probability >= bar * best.probability
             and o.passage.doc_id == c.passage.doc_id
-            and not (lo < o.passage.start + o.end and o.passage.start + o.start < hi)
+            and not (lo < o.in_article[1] and o.in_article[0] < hi)
         ):
             return s
     return None
@@ -273,10 +273,10 @@ def continued(best: Scored, scored: list[Scored]) -> Scored:
     c = best.candidate
     if c.span is not None:
         return best
-    lo, hi = c.passage.start + c.start, c.passage.start + c.end
+    lo, hi = c.in_article
     for s in scored:
         o = s.candidate
-        if o.passage.doc_id == c.passage.doc_id and o.passage.start + o.start == lo and o.passage.start + o.end > hi:
+        if o.passage.doc_id == c.passage.doc_id and o.in_article[0] == lo and o.in_article[1] > hi:
             return Scored(o, best.probability)
     return best
 

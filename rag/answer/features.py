@@ -110,6 +110,11 @@ class Candidate:
     time_notes: tuple[str, ...]
     features: np.ndarray
 
+    @property
+    def in_article(self) -> tuple[int, int]:
+        """Where the quoted text stands in its article's body."""
+        return self.passage.start + self.start, self.passage.start + self.end
+
 
 def _numbers(text: str) -> set[str]:
     return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
@@ -268,6 +273,7 @@ def candidates(
         new = sum(stem(w) not in q.terms for w in tokens) / max(1, len(tokens))
         kind = q.answer_type
         lead = float(bool(DATELINE.match(sentence)))  # „Altach – Der SCR Altach hat …“: the story's lead
+        untyped = float(span is None and kind not in ("explanation", "other", "yesno"))
         rows.append(
             (
                 p,
@@ -301,7 +307,7 @@ def candidates(
                     misses_focus[p.doc_id],
                     len(q_numbers & _numbers(sentence)) / len(q_numbers) if q_numbers else 0.0,
                     float(span is not None),
-                    float(span is None and q.answer_type not in ("explanation", "other", "yesno")),
+                    untyped,
                     (0.5 if WEEKDAY.fullmatch(span) else 1.0) if span is not None and kind == "date" else 0.0,
                     float(span is not None and kind in _QUANTITY),
                     float(span is not None and kind in _NAMED),
@@ -324,7 +330,7 @@ def candidates(
                     new if kind == "explanation" else 0.0,  # a sentence that restates the event explains nothing
                     float(bool(ANAPHOR.match(sentence))),
                     lead,
-                    lead * float(span is None and kind not in ("explanation", "other", "yesno")),
+                    lead * untyped,
                 ],
             )
         )

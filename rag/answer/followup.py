@@ -11,7 +11,7 @@ from itertools import dropwhile, groupby
 from typing import TypedDict
 
 from rag.answer.names import is_first_name, is_place
-from rag.answer.question import GAZETTEER, analyse
+from rag.answer.question import GAZETTEER, answer_type
 from rag.text.lexical import APPROXIMATORS, STOPWORDS
 from rag.text.timeexpr import MONTHS
 
@@ -98,7 +98,7 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
     # the answer names the person unless it is a place („In Rom“) or what was counted, dated or measured
     named = (
         _name(short)
-        if short and short.split()[0].lower() not in _PREPOSITIONS and analyse(previous).answer_type not in _COUNTED
+        if short and short.split()[0].lower() not in _PREPOSITIONS and answer_type(previous) not in _COUNTED
         else None
     )
     who = _WHO.match(previous)  # unanswered „Wer …?“: person unknown

@@ -173,7 +173,7 @@ GAZETTEER = STATES | frozenset(
 _LATER_QUESTION_WORD = re.compile(r"(?<=\s)(?:wer|wen|wem|wie|wann|wo|woher|wohin|warum|wieso|weshalb|welche[mnrs]?)\b")
 
 
-def _answer_type(question: str) -> AnswerType:
+def answer_type(question: str) -> AnswerType:
     """The type of the first pattern that fits the question (after a leading „und“ or preposition), or
     else its part from a later question word: keywords typed „thiem buenos aires 2016 halbfinale gegen wen“."""
     low = question.lower()
@@ -212,7 +212,7 @@ def analyse(question: str, reference_date: str | None = None, reference: str = "
     ``reference`` says in words what that date is (the newest article's date, or today) for the answer.
     """
     q = question.strip()
-    answer_type = _answer_type(q)
+    kind = answer_type(q)
     resolved = with_resolved_times(q, reference_date)  # „im Jahr vor 2025“ is about 2024, not 2025
     terms = tuple(dict.fromkeys(stem(w) for w in words(resolved) if w not in _MONTHS))
     mentions = resolve_times(q, reference_date)
@@ -224,9 +224,9 @@ def analyse(question: str, reference_date: str | None = None, reference: str = "
     )
     english = is_english(q)
     # What is measured is looked up in the articles' German vocabulary: not for English questions.
-    measured = _measured(q) if answer_type in ("amount", "count", "duration") and not english else None
-    unit = _unit(q, answer_type == "amount")
-    return QuestionInfo(q, answer_type, terms, tuple(_focus_terms(resolved)), times, measured, english, unit, notes)
+    measured = _measured(q) if kind in ("amount", "count", "duration") and not english else None
+    unit = _unit(q, kind == "amount")
+    return QuestionInfo(q, kind, terms, tuple(_focus_terms(resolved)), times, measured, english, unit, notes)
 
 
 # What a quantity question measures → the unit its answer must carry. The adjective after „wie“ names
