@@ -21,7 +21,7 @@ import numpy as np
 
 from rag.answer.names import mentions
 from rag.answer.question import QuestionInfo
-from rag.answer.spans import DATELINE, WEEKDAY, find_span
+from rag.answer.spans import DATELINE, WEEKDAY, counts_the_unasked, find_span
 from rag.index.store import ArticleSentences
 from rag.text.lexical import names_and_numbers, split_compound, stem, terms, words
 from rag.text.timeexpr import resolve_times, time_interval, times_overlap
@@ -74,6 +74,7 @@ FEATURES = (
     "anaphor",
     "dateline",
     "dateline_unfit",
+    "count_unasked",
 )
 """Feature names, in the order of ``Candidate.features`` and of the selector's weights."""
 
@@ -331,6 +332,7 @@ def candidates(
                     float(bool(ANAPHOR.match(sentence))),
                     lead,
                     lead * untyped,
+                    float(span is not None and kind in ("count", "amount") and counts_the_unasked(span, q)),
                 ],
             )
         )

@@ -13,7 +13,8 @@ _MORPHEMES = "|".join(sorted({*NUMBER_WORDS, "sieb", "und"}, key=len, reverse=Tr
 _NUMBER_WORD = rf"\b(?!und)(?:{_MORPHEMES})+(?:e|en|em|er|es|s)?\b"
 """A number written as a word, made of number words only: „einen“, „siebzehn“, „einundzwanzig“,
 „Hunderte“; not „eingängigen“, „Elfmeter“ or the ordinal „zweite“."""
-_NUM = rf"(?:\d{{1,3}}(?:[.\u202f ]\d{{3}})+|\d+(?:,\d+)?|{_NUMBER_WORD})"
+_NUM = rf"(?<![\d.,/])(?:\d{{1,3}}(?:[.\u202f ]\d{{3}})+|\d+(?:,\d+)?|{_NUMBER_WORD})"
+"""A whole number: not the minutes of „20.30 Uhr“ or the decimals of „f/2.0“."""
 _QUAL = rf"(?:(?:{'|'.join(map(re.escape, APPROXIMATORS))})\s+)?"
 NUMBER = re.compile(
     rf"\d|(?!\bein(?:e|en|em|er|es)?\b){_NUMBER_WORD}"
@@ -114,6 +115,18 @@ def _given(phrase: str, q: QuestionInfo) -> bool:
     )
 
 
+def counts_the_asked(noun: str, q: QuestionInfo) -> bool:
+    """Whether a count's noun is what the question counts: „Wie viele Pilger …?“ by „21 Pilger“, not by
+    „zwei Polizisten“ (``noun``: the span's last word)."""
+    return _in_question(noun, q) or any(t.startswith(stem(noun.lower())[:5]) for t in q.terms)
+
+
+def counts_the_unasked(span: str, q: QuestionInfo) -> bool:
+    """Whether a typed quantity counts something else than the question: „zwei Polizisten“ for „Wie viele
+    Todesopfer …?“, „fünf Verdächtige“ for „Wie viele Österreicher …?“; not a sum of money or a share."""
+    return not AMOUNT.search(span) and not counts_the_asked(span.split()[-1].strip(",."), q)
+
+
 def _amount(s: str, q: QuestionInfo) -> str | None:
     hits = [m.group(0).strip() for m in AMOUNT.finditer(s)]
     hits = [h for h in hits if not _given(h, q)]
@@ -134,7 +147,7 @@ def _count(s: str, q: QuestionInfo) -> str | None:
         phrase = m.group(0).strip()
         if _given(phrase, q) or (re.fullmatch(_CURRENCY, noun, re.IGNORECASE) and not _in_question(noun, q)):
             continue  # „90 Millionen Pfund“ counts no albums, „50.000 Euro“ no people
-        if _in_question(noun, q) or any(t.startswith(stem(noun.lower())[:5]) for t in q.terms):
+        if counts_the_asked(noun, q):
             return phrase
         best = best or phrase
     if fraction:

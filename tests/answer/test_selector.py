@@ -19,6 +19,7 @@ from rag.answer.training import Example, _question_outcomes, choose_threshold, f
 from rag.index.store import ArticleSentences
 from rag.types import Passage
 
+ROOT = Path(__file__).resolve().parents[2]
 BODY = (
     "Die Stadt Berlin plant eine neue Brücke über die Spree. "
     "Die Brücke kostet 12 Millionen Euro und soll 2027 fertig sein. "
@@ -140,6 +141,22 @@ def test_the_shipped_selector_matches_the_features_and_was_trained() -> None:
         assert np.abs(model.coef).sum() > 0 and 0.0 < model.threshold < 1.0
     assert selector.models["passages"].info["questions"]["xquad-de"] > 0
     assert any(k.startswith("news_qa") for k in selector.models["articles"].info["questions"])
+    held_out = {p.stem for p in (ROOT / "training" / "heldout").glob("*.jsonl")}
+    assert held_out and not held_out & set(selector.models["articles"].info["questions"])
+
+
+def test_training_questions_stay_off_the_development_articles() -> None:
+    """Questions written for training (and the held-out ones) are over other articles than the dev set's."""
+    dev = ROOT.parent / "shared" / "news" / "dev_qa.jsonl"
+    if not dev.is_file():
+        pytest.skip("needs ../shared/news/dev_qa.jsonl")
+
+    def articles(path: Path) -> set[str]:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return {a for r in rows for a in [*r["sources"], *([r["near"]] if r.get("near") else [])]}
+
+    written = set().union(*(articles(p) for p in (ROOT / "training").rglob("news_qa_*.jsonl")))
+    assert len(written) > 500 and not written & articles(dev)
 
 
 def test_documents_choose_the_model() -> None:
@@ -208,9 +225,9 @@ def test_a_quoted_close_second_of_the_same_article_counts_as_right() -> None:
     same = Example("g", "k", True, x, labels, articles=np.array([0, 0, 1]))
     other = Example("g", "k", True, x, labels, articles=np.array([0, 1, 1]))
     p = np.array([0.6, 0.4, 0.1])
-    _, right, _ = _question_outcomes([same, other], [p, p])
+    _, right, _, _ = _question_outcomes([same, other], [p, p])
     assert right.tolist() == [True, False]
-    _, right, _ = _question_outcomes([same], [np.array([0.6, 0.2, 0.1])])  # below half: not quoted
+    _, right, _, _ = _question_outcomes([same], [np.array([0.6, 0.2, 0.1])])  # below half: not quoted
     assert right.tolist() == [False]
 
 
@@ -219,6 +236,20 @@ def test_threshold_balances_answers_and_abstentions() -> None:
     answerable = np.arange(40) < 20
     t, figures = choose_threshold(best, answerable.copy(), answerable)
     assert 0.2 < t <= 0.5 and figures["answerable_correct"] == 1.0 and figures["abstention_recall"] >= 0.9
+
+
+def test_questions_are_weighted_to_the_share_of_answers_in_the_lead() -> None:
+    """One lead question among four: it weighs as much as ``LEAD_SHARE`` of them; XQuAD's (unknown) weigh 1."""
+    x, labels = np.zeros((2, len(FEATURES)), dtype=np.float32), np.array([1, 0], dtype=np.int8)
+    written = [Example("g", "k", True, x, labels, lead=n == 0) for n in range(4)]
+    examples = [*written, Example("x", "k", True, x, labels)]
+    w = training.question_weights(examples)
+    assert w[0] / w[:4].sum() == pytest.approx(training.LEAD_SHARE)
+    assert w[:4].sum() == pytest.approx(4) and w[4] == 1.0
+    best, answerable = np.array([0.9, 0.2, 0.2, 0.2]), np.ones(4, dtype=bool)
+    right = np.array([True, False, False, False])
+    _, figures = choose_threshold(best, right, answerable, w[:4])  # the lead question right: its share right
+    assert figures["answerable_correct"] == pytest.approx(training.LEAD_SHARE)
 
 
 def test_a_narrow_peak_of_the_accuracy_curve_is_not_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:

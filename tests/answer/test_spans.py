@@ -8,6 +8,7 @@ from rag.answer.spans import (
     UNKNOWN,
     about_other_states,
     asks_for_a_persons_name,
+    counts_the_unasked,
     find_span,
     holds_a_quantity,
     is_whole_phrase,
@@ -27,6 +28,21 @@ def test_amount_with_qualifier() -> None:
 def test_count_prefers_the_noun_asked_for() -> None:
     s = "Man müsse daran denken, dass Russland monatlich 20.000 Soldaten verliere."
     assert span("Wie viele Soldaten verliert Russland pro Monat?", s) == "20.000 Soldaten"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "unasked"),
+    [
+        ("Wie viele Pilger starben?", "Beim Unglück starben 21 Pilger.", False),
+        ("Wie viele Todesopfer gab es?", "Dabei starben zwei Polizisten.", True),
+        ("Wie viel Unterhalt schuldet er?", "Er wird in zwei Fällen gesucht.", True),
+        ("Wie viel kostet die Brücke?", "Die Brücke kostet 12 Millionen Euro.", False),  # money counts no noun
+    ],
+)
+def test_a_count_of_something_else_than_asked(question: str, sentence: str, unasked: bool) -> None:
+    q = analyse(question)
+    found = find_span(sentence, q)
+    assert found is not None and counts_the_unasked(found, q) == unasked
 
 
 def test_money_counts_nothing_but_money() -> None:
@@ -278,6 +294,8 @@ def test_a_sentence_saying_it_is_not_known(sentence: str, unknown: bool) -> None
         ("Wie viele Stimmen bekam er?", "Er wurde fünfter Ausländer in der Wertung.", None),  # an ordinal
         ("Wie viel höher liegt die Stimme?", "In der eingängigen Fachliteratur steht es.", None),  # „ein…“ only
         ("Wie viele Personen wurden befragt?", "Gut eine Woche vor der Wahl liegt er vorn.", None),  # a time
+        ("Wie viele Karten gingen weg?", "Für 20.30 Uhr sind 35.000 Tickets verkauft.", "35.000 Tickets"),
+        ("How many megapixels does it have?", "Dazu kommen die f/2.0 Blende und der Blitz.", None),  # no whole number
     ],
 )
 def test_numbers_in_words_are_whole_number_words(question: str, sentence: str, count: str | None) -> None:
