@@ -152,9 +152,11 @@ def gold_examples(rag: RAG, path: Path, kind: str, corpus: Sequence[Path]) -> li
     out: list[Example] = []
     for item in load_gold(path):
         span = rows[item.id].get("evidence_span")
-        source = _source_text(item.sources[0], corpus) if span else ""
-        evidence = source[span[0] : span[1]] if span else ""
-        lead = span[0] < split_sentences(source)[:2][-1][1] if span else None
+        evidence, lead = "", None
+        if span:
+            source = _source_text(item.sources[0], corpus)
+            evidence = source[span[0] : span[1]]
+            lead = span[0] < split_sentences(source)[:2][-1][1]  # starts in the first two sentences
         facts = [[normalize(f) for f in group] for group in item.key_facts]
         sources = set(item.sources)
 
