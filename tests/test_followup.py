@@ -125,6 +125,14 @@ def test_two_pronouns_are_not_the_same_person() -> None:
     assert standalone_question("When did she marry him?", history) == "When did Ursula Meier marry him?"
 
 
+def test_sie_with_a_plural_verb_is_not_the_person() -> None:
+    history = turns("Wer wurde von den Erpressern bedroht?", "Der Ashley-Madison-Nutzer Bernhard Mayer [1].")
+    assert standalone_question("Wann haben sie sich wieder bei ihm gemeldet?", history).startswith(
+        "Wann haben sie sich wieder bei Bernhard Mayer gemeldet?"
+    )
+    assert standalone_question("Wann hat sie sich gemeldet?", history).startswith("Wann hat Bernhard Mayer")
+
+
 def test_possessive_becomes_a_genitive() -> None:
     assert standalone_question("Wie alt ist seine Frau?", VSV).startswith("Wie alt ist Greg Holsts Frau?")
 
@@ -210,6 +218,23 @@ def test_follow_ups_are_recognised() -> None:
         assert is_followup(question), question
     assert is_followup("What about 2025?") and is_followup("How many live there?")
     assert not is_followup("Is there snow in Berlin today?")
+
+
+def test_das_standing_alone_and_demonstratives_point_back() -> None:
+    for question in (
+        "In welchem Jahr war das?",
+        "Welchem Trainer wird das vor allem zugeschrieben?",
+        "Warum wurden die beiden nicht mitgezählt?",
+        "Warum gilt dieses Rennen als attraktiv?",
+        "Wer hat dabei zweimal getroffen?",
+    ):
+        assert is_followup(question), question
+    assert not is_followup("Wie viel kostet das Projekt?")  # „das“ before a noun is its article
+    assert not is_followup("Was kostet das neue Stadion?")
+    history = turns("Wann sprach Ban Ki-moon vor dem Nationalrat?", "Am 3. Mai [1].")
+    assert standalone_question("In welchem Jahr war das?", history) == (
+        "In welchem Jahr war das? (Ban Ki-moon, Nationalrat)"
+    )
 
 
 def test_sein_before_a_noun_points_back() -> None:

@@ -213,13 +213,15 @@ def candidates(
     article's stored sentence spans and vectors, ``bodies`` its text; ``query`` is the question's
     vector; ``idf`` gives a stem's rarity in [0, 1].
     """
-    cover = _Coverage(q, idf, vocabulary)
+    asked = q.as_asked()  # a sentence answers what is asked; the words carried over find the story
+    cover, sentence_cover = _Coverage(q, idf, vocabulary), _Coverage(asked, idf, vocabulary)
     german = 0.0 if q.english else 1.0
-    q_numbers = _numbers(q.text) - {t for t in q.times}
+    q_numbers = _numbers(asked.text) - {t for t in q.times}
     names = [f for f in q.focus if not f.isdigit()]
-    capitalised = names_and_numbers(q.text)
+    asked_names = [f for f in asked.focus if not f.isdigit()]
+    capitalised = names_and_numbers(asked.text)
     unit = re.compile(q.unit, re.IGNORECASE) if q.unit else None
-    q_stems = [stem(w) for w in words(q.text)]
+    q_stems = [stem(w) for w in words(asked.text)]
     best_score = max((p.score for p in passages), default=1.0) or 1.0
     raw: list[tuple[Passage, int, int, int, int, float, float, float, float, set[str], bool]] = []
     misses_focus: dict[str, float] = {}  # the article never names a name or place the question hinges on
@@ -292,19 +294,19 @@ def candidates(
                     cos * (1.0 - german),
                     cos_residual,
                     centrality,
-                    german * cover.share(found),
+                    german * sentence_cover.share(found),
                     0.0,  # lexical_gap, filled below
                     0.0,  # lexical_local, filled below
                     german * cover.share(cover.found(window)),
                     german * cover.share(passage_found),
-                    german * cover.missing_rare(found),
+                    german * sentence_cover.missing_rare(found),
                     german * cover.missing_rare(passage_found),
                     _share_in(capitalised, sentence),
                     _share_in(capitalised, window),
                     german * _bigrams(q_stems, [stem(w) for w in words(sentence)]),
                     0.0,  # dense_rank, filled below
                     0.0,  # lexical_rank, filled below
-                    sum(mentions(sentence, f) for f in names) / len(names) if names else 1.0,
+                    sum(mentions(sentence, f) for f in asked_names) / len(asked_names) if asked_names else 1.0,
                     misses_focus[p.doc_id],
                     len(q_numbers & _numbers(sentence)) / len(q_numbers) if q_numbers else 0.0,
                     float(span is not None),
@@ -340,7 +342,9 @@ def candidates(
     dense, lexical = FEATURES.index("dense"), FEATURES.index("lexical")
     matrix[:, dense + 1] = matrix[:, dense] - matrix[:, dense].max()
     matrix[:, lexical + 1] = matrix[:, lexical] - matrix[:, lexical].max()
-    matrix[:, FEATURES.index("lexical_local")] = german * _local_share(cover, [(r[0].doc_id, r[7]) for r in rows])
+    matrix[:, FEATURES.index("lexical_local")] = german * _local_share(
+        sentence_cover, [(r[0].doc_id, r[7]) for r in rows]
+    )
     for column, name in ((dense, "dense_rank"), (lexical, "lexical_rank")):
         order = np.argsort(-matrix[:, column], kind="stable")
         matrix[order, FEATURES.index(name)] = 1.0 / np.arange(1, len(order) + 1)

@@ -11,7 +11,7 @@ from itertools import dropwhile, groupby
 from typing import TypedDict
 
 from rag.answer.names import is_first_name, is_place
-from rag.answer.question import GAZETTEER, answer_type
+from rag.answer.question import CONTEXT, GAZETTEER, answer_type
 from rag.text.lexical import APPROXIMATORS, STOPWORDS
 from rag.text.timeexpr import MONTHS
 
@@ -30,9 +30,10 @@ _WHERE = re.compile(r"(?i)^\W*(?:wo|wohin|woher|where)\b")
 _ENGLISH = re.compile(r"(?i)\b(?:the|is|are|did|does|do|he|him|his|she|what|who|how|when|where|why|which)\b")
 # Words that point back („sie“/„ihr“ only in lower case: „Sie“ is the formal you; not „Is there …?“).
 _DA = {"davon": "von", "dafür": "für", "dazu": "zu", "damit": "mit", "darüber": "über", "dagegen": "gegen"}
-_BACK = {"darunter", "daran", "darin", "ihnen"}  # point back, stand for no one noun: „Wie viele Kinder waren darunter?“
+_BACK = {"darunter", "daran", "darin", "dabei", "damals", "ihnen"}  # stand for no one noun: „Wie viele waren darunter?“
 _REFERRING = re.compile(
-    rf"(?i)\b(?:er|ihn|ihm|seine[mnrs]?|dort|{'|'.join([*_DA, *_BACK])}|he|him|his|she)\b"
+    rf"(?i)\b(?:er|ihn|ihm|seine[mnrs]?|dort|diese[mnrs]?|die beiden|{'|'.join([*_DA, *_BACK])}|he|him|his|she)\b"
+    r"|\bdas\b(?=(?-i:\s+[a-zäöüß]+)*\W*$)"  # „Wann war das?“, „Wem wird das zugeschrieben?“, not „das Projekt“
     r"|\b(?-i:sie|ihr(?:e[mnrs]?)?|sein(?=\s+[A-ZÄÖÜ]))\b|(?<!is )(?<!are )(?<!was )(?<!were )\bthere\b"
 )
 _POSSESSIVE = re.compile(r"(?:sein|ihr)(?:e[mnrs]?)?|his")
@@ -63,7 +64,6 @@ _CASES["dat"] = {"der": "dem", "den": "dem", "das": "dem", "die": "der", "ein": 
 _EXPLETIVE = {"gibt", "gab", "gäbe", "geht", "ging", "steht", "stand", "sieht", "sind", "waren"}  # „gibt es“
 _LOWER_ONLY = {"sie", "ihr"}
 _EXISTENTIAL = {"is", "are", "was", "were"}  # „is there“
-_CONTEXT = re.compile(r"\s*\([^()]*\)$")  # the key words added in brackets
 # Answers that name no one: „Wie viele Jahre Haft …?“ – „Drei Jahre Haft“.
 _COUNTED = ("count", "amount", "duration", "age", "date")
 _ABSTAINED = re.compile(r"(?i)keine Angaben|nicht beantworten|weiß ich nicht|no information|I don't know")
@@ -88,7 +88,7 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
     asked = [i for i, t in enumerate(turns) if t.get("role") == "user"]
     if not asked or not is_followup(q):
         return q
-    previous = _CONTEXT.sub("", standalone_question(turns[asked[-1]]["content"], turns[: asked[-1]]))  # resolved too
+    previous = CONTEXT.sub("", standalone_question(turns[asked[-1]]["content"], turns[: asked[-1]]))  # resolved too
     answer = next((t["content"] for t in turns[asked[-1] + 1 :] if t.get("role") == "assistant"), None)
     if year := _YEAR.search(previous):  # „Und im Jahr davor?“ → the previous question's year - 1
         q = _RELATIVE_YEAR.sub(lambda m: str(int(year.group()) + (-1 if m[1].lower() in _EARLIER else 1)), q)
@@ -199,7 +199,8 @@ def _resolve(text: str, person: str | None, place: str | None, topic: str | None
             return f"{person}'s" if english else person + ("'" if person[-1] in "sßxz" else "s")
         if low not in _PRONOUNS or (low in _LOWER_ONLY and word != low) or (low == "es" and {prev, nxt} & _EXPLETIVE):
             return word
-        if person and low != "es" and first in ([], [low]):
+        they = low == "sie" and (prev.endswith("en") or prev == "sind")  # „Wann haben sie sich gemeldet?“
+        if person and low != "es" and not they and first in ([], [low]):
             first[:] = [low]
             return person
         pronoun_gender, case = _PRONOUNS[low]

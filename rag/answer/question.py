@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from babel import Locale
@@ -184,6 +184,10 @@ def answer_type(question: str) -> AnswerType:
     return "other"
 
 
+CONTEXT = re.compile(r"\s*\(([^()]*)\)$")
+"""The previous question's key words a follow-up carries in brackets: „Wo hatten die Opfer gewohnt? (Herat)“."""
+
+
 @dataclass(frozen=True)
 class QuestionInfo:
     """A question broken down for answer selection."""
@@ -204,6 +208,20 @@ class QuestionInfo:
     """A pattern for the unit the answer must carry, when the question implies one („Wie viel wiegt …“: kg)."""
     time_notes: tuple[str, ...] = ()
     """Relative times of the question as resolved („letztes Jahr“ = 2025, bezogen auf …), for the answer."""
+
+    def as_asked(self) -> QuestionInfo:
+        """The question without the key words a follow-up carries over in brackets: they find the story, while
+        the sentence that answers is the one that matches what is asked now, not the previous question's."""
+        if not (context := CONTEXT.search(self.text)):
+            return self
+        text = self.text[: context.start()]
+        own = {stem(w) for w in words(text)}
+        carried = {stem(w) for w in words(context[1])} - own
+        terms = tuple(t for t in self.terms if t not in carried)
+        if len(terms) < 2:  # „In welchem Land? (Adolf Eichmann, Altaussee)“: the carried words are the question
+            return self
+        low = text.lower()
+        return replace(self, text=text, terms=terms, focus=tuple(f for f in self.focus if f in low))
 
 
 def analyse(question: str, reference_date: str | None = None, reference: str = "") -> QuestionInfo:
@@ -314,7 +332,7 @@ def _measured(question: str) -> str | None:
 
 def _focus_terms(question: str) -> list[str]:
     """Years, known countries/continents/cities/organisations, multi-word names and hyphenated proper compounds."""
-    tokens = re.findall(r"\w+(?:-\w+)*", question)
+    tokens = re.findall(r"\w+(?:-\w+)*|[,;:()]", question)  # a name does not run across punctuation
     focus: list[str] = []
     run: list[str] = []
     for i, tok in enumerate(tokens + [""]):

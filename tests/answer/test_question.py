@@ -160,3 +160,16 @@ def test_question_words_after_prepositions_and_in_english(question: str, answer_
 )
 def test_date_questions_behind_prepositions(question: str) -> None:
     assert analyse(question).answer_type == "date"
+
+
+def test_the_words_a_follow_up_carries_over_find_the_story_not_the_sentence() -> None:
+    info = analyse("Wo hatten die Opfer gewohnt? (Explosionen, Afghanistan, Ashraf Ghani)")
+    asked = info.as_asked()
+    assert asked.text == "Wo hatten die Opfer gewohnt?"
+    assert {"explosion", "afghanistan"} <= set(info.terms) and not {"explosion", "afghanistan"} & set(asked.terms)
+    assert {"afghanistan", "ashraf ghani"} <= set(info.focus) and not asked.focus  # a name ends at a comma
+    assert "opf" in asked.terms  # what is asked now stays
+    thin = analyse("In welchem Land? (Adolf Eichmann, Kriegsende, Altaussee)")
+    assert thin.as_asked() == thin  # nothing asked beyond the carried words: they are the question
+    plain = analyse("Wo hatten die Opfer gewohnt?")
+    assert plain.as_asked() == plain
