@@ -159,7 +159,7 @@ class ExtractiveAnswerer:
             or self._misses_focus(q, c, store)
             or names.other_place(q.text, c.text)
             or about_other_states(c.text, q)
-            or (c.span is None and q.answer_type not in ("yesno", "explanation") and UNKNOWN.search(c.text))
+            or says_unknown(q, c)
             or (q.unit and not any(re.search(q.unit, t, re.IGNORECASE) for t in texts))
             or (
                 q.answer_type in ("count", "amount")
@@ -173,11 +173,18 @@ class ExtractiveAnswerer:
         scored, threshold = self.score(q, passages, store)
         if not scored or scored[0].probability < threshold:
             return Draft(abstain_text(passages), None, True, [], scored[0].probability if scored else 0.0)
-        best = continued(scored[0], scored)
+        chosen = answering(
+            scored,
+            threshold,
+            q.answer_type == "explanation",
+            lambda c, quoted: self._cannot_answer(q, c, quoted, store),
+            lambda c: says_unknown(q, c),
+            lambda c: names.names_the_asked_place(q.text, c.text),
+        )
+        if chosen is None:
+            return Draft(abstain_text(passages), None, True, [], scored[0].probability)
+        best, runner = chosen
         c = best.candidate
-        runner = close_second(best, scored, threshold, q.answer_type == "explanation")
-        if self._cannot_answer(q, c, [s.candidate for s in (best, runner) if s], store):
-            return Draft(abstain_text(passages), None, True, [], best.probability)
         cited = [best, *([runner] if runner else [])]
         agreeing = _same_fact(best, scored, threshold)
         conflict = None if agreeing else _conflicting(best, scored, q, threshold)
@@ -208,6 +215,12 @@ class ExtractiveAnswerer:
             other = conflict.candidate
             lines.append(f"Die Quellen weichen ab – „{other.passage.title}“ schreibt: „{other.text}“ [{n}]")
         return Draft("\n\n".join(lines), short, False, citations, best.probability)
+
+
+def says_unknown(q: QuestionInfo, c: Candidate) -> bool:
+    """Whether the sentence says that what is asked is not known or not told („…, ist noch nicht klar.“),
+    holding no phrase of the asked type (a reason or a yes/no may still be in it)."""
+    return c.span is None and q.answer_type not in ("yesno", "explanation") and bool(UNKNOWN.search(c.text))
 
 
 def of_other_years(text: str, year: str, date: str | None) -> bool:
@@ -262,6 +275,43 @@ def close_second(best: Scored, scored: list[Scored], threshold: float, asks_reas
             and not (lo < o.in_article[1] and o.in_article[0] < hi)
         ):
             return s
+    return None
+
+
+def answering(
+    scored: list[Scored],
+    threshold: float,
+    asks_reason: bool,
+    cannot_answer: Callable[[Candidate, list[Candidate]], bool],
+    settles: Callable[[Candidate], bool],
+    names_the_place: Callable[[Candidate], bool],
+) -> tuple[Scored, Scored | None] | None:
+    """The best sentence that can answer (with the next one when it refers back) and its close second;
+    None to abstain. ``cannot_answer(best, quoted)`` vetoes a sentence however likely; ``settles`` tells
+    a sentence that says what is asked is not known, which ends the search; ``names_the_place``, one
+    that names a place the question puts its matter in.
+
+    A best sentence that cannot answer gives way to the next one of its article that is at least
+    ``RUNNER_UP`` as likely and names the question's place (if it names one): „Seit 2014 sind 81
+    Italiener für den IS in den Krieg gezogen“ puts its statement in Italien, and „… mit dem sie im
+    September 2014 nach Syrien ausreiste“ answers „Wann ist sie nach Syrien ausgereist?“. When the best
+    sentence says „in Den Haag“ for „… in Amsterdam …?“, a next one naming no place is the same report.
+    Not after „Wie viele … verlieren, ist noch nicht klar.“"""
+    top = scored[0]
+    rest = list(scored)
+    for s in scored:
+        if s.probability < max(threshold, RUNNER_UP * top.probability):
+            return None
+        if s.candidate.passage.doc_id != top.candidate.passage.doc_id:
+            continue
+        best = continued(s, rest)
+        if settles(best.candidate):
+            return None
+        runner = close_second(best, rest, threshold, asks_reason)
+        unplaced = s is not top and not names_the_place(best.candidate)
+        if not unplaced and not cannot_answer(best.candidate, [x.candidate for x in (best, runner) if x]):
+            return best, runner
+        rest.remove(s)  # not quoted beside the next one either
     return None
 
 

@@ -168,18 +168,27 @@ def other_place(question: str, sentence: str) -> tuple[str, str] | None:
     when the sentence names none of the question's places and no place inside them: „Wie viele Bären
     leben in der Lombardei?“ is not answered by „… leben mehr als 50 Braunbären im Trentino.“ None
     when there is no such pair."""
-    asked = _places_in(question)
-    low = sentence.lower()
-    if not asked or any(w.lower()[: max(5, len(w) - 2)] in low for w in asked):
+    if names_the_asked_place(question, sentence):
         return None
+    asked = _places_in(question)
     options = [p for ps in asked.values() for p in ps]
+    said = question.lower()  # a place the question names anywhere („in Vienna's Donaustadt district“) is none other
     named = {
-        w: notable for w, ps in _places_in(sentence).items() if w not in asked and (notable := [*filter(_notable, ps)])
+        w: notable
+        for w, ps in _places_in(sentence).items()
+        if w.lower()[: max(5, len(w) - 2)] not in said and (notable := [*filter(_notable, ps)])
     }
     if any(a == b or a.contains(b) for a in options for ps in named.values() for b in ps):
         return None
     apart = [w for w, ps in named.items() if all(a.apart_from(b) for a in options for b in ps)]
     return (next(iter(asked)), apart[0]) if apart else None
+
+
+def names_the_asked_place(question: str, sentence: str) -> bool:
+    """Whether the sentence names a place the question puts its matter in („in Syrien“), or the question
+    names none."""
+    low, asked = sentence.lower(), _places_in(question)
+    return not asked or any(w.lower()[: max(5, len(w) - 2)] in low for w in asked)
 
 
 def is_first_name(word: str) -> bool:

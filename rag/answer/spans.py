@@ -43,7 +43,7 @@ _RECURRING = (
 _DATE = re.compile(
     rf"{_RECURRING}|\b{_PART}\s+(?:(?:des|dieses|nächsten|kommenden)\s+Jahres|{_MONTH}(?:\s+\d{{4}})?|\d{{4}})\b|"
     rf"\b\d{{1,2}}\.\s*{_MONTH}(?:\s+\d{{4}})?|\b{_MONTH}\s+\d{{4}}|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|"
-    rf"\b(?:am\s+)?{_WEEKDAY}\b|\b(?:im\s+)?{_MONTH}\b|\b(?:19|20)\d\d\b"
+    rf"\b(?:am\s+)?{_WEEKDAY}\b|\b(?:im\s+)?{_MONTH}(?:\s+\d{{4}})?\b|\b(?:19|20)\d\d\b"
 )
 _NAME = re.compile(r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?\s+)+[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]\w+)?\b")
 # After a preposition; with an article („in der Lage“, „im Zug“) only a country of the gazetteer
@@ -219,7 +219,7 @@ UNKNOWN = re.compile(
     r"(?:genannt|bekanntgegeben|bekannt\s+gegeben|beziffert|mitgeteilt)\b"
     r"|\b(?:nannten?|machten?)\s+(?:\w+\s+){0,3}?keine\s+(?:\w+\s+)?(?:Angaben|Zahlen|Details)\b"
     r"|\b(?:wollten?|will|wollen)\s+(?:\w+\s+){0,3}?nicht\s+(?:nennen|sagen|verraten|beziffern|bestätigen|kommentieren)\b"
-    r"|\b(?:steht|stand|stehen|standen)\s+(?:\w+\s+){0,2}?noch\s+nicht\s+fest\b"
+    r"|\b(?:steht|stand|stehen|standen)\s+(?:\w+\s+){0,2}?(?:noch\s+)?nicht\s+fest\b"
     r"|\b(?:ist|sind|bleibt|bleiben)\s+(?:\w+\s+){0,2}?noch\s+offen\b",
     re.IGNORECASE,
 )
@@ -251,10 +251,25 @@ _NAME_ASKED = re.compile(r"^(?:und\s+)?wie\s+(?:heißt|hieß|heisst|hiess|heiße
 
 
 def asks_for_a_persons_name(question: str) -> bool:
-    """„Wie heißt der achtjährige Bub …?“: the answer can only be a person's name."""
+    """„Wie heißt der achtjährige Bub …?“, „Wie heißt der Belgier …?“: the answer can only be a person's name."""
     m = _NAME_ASKED.match(question.strip())
-    nouns = [w for w in re.findall(r"[\w-]+", m.group(1)) if re.search(r"(?:^|-)[A-ZÄÖÜ]", w)] if m else []
-    return bool(nouns) and nouns[0].lower().endswith(PEOPLE)  # „der 21-Jährige“ too
+    words = re.findall(r"[\w-]+", m.group(1)) if m else []
+    at = next((i for i, w in enumerate(words) if re.search(r"(?:^|-)[A-ZÄÖÜ]", w)), None)
+    if at is None:
+        return False
+    noun, after = words[at], words[at + 1 : at + 2]
+    # someone from a place, unless the word is the place's adjective before a noun („der Wiener Verein“)
+    from_a_place = _is_demonym(noun) and not (after and after[0][:1].isupper())
+    return noun.lower().endswith(PEOPLE) or from_a_place  # „der 21-Jährige“ too
+
+
+_DEMONYM = re.compile(r"(.+?)(?:er|erin|erinnen)")
+
+
+def _is_demonym(word: str) -> bool:
+    """„Belgier“ (Belgien), „Österreicherin“, „Wiener“: someone from a known place."""
+    m = _DEMONYM.fullmatch(word)
+    return m is not None and any(is_place(m[1] + end) for end in ("", "en", "e"))
 
 
 def names_a_person(sentence: str, q: QuestionInfo) -> bool:

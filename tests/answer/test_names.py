@@ -55,6 +55,12 @@ def test_places_know_what_contains_them() -> None:
         ),
         # a city and a region of one country may overlap: no claim either way
         ("Wie viele Menschen leben in Kärnten?", "In Graz leben 300.000 Menschen.", None),
+        # the sentence's place is named by the question too, if not after a preposition
+        (
+            "How old is the worker trapped by a machine in Vienna's Donaustadt district?",
+            "36-Jähriger in der Donaustadt von Maschine eingeklemmt.",
+            None,
+        ),
         # the sentence names no place at all
         ("Wie viele Bären leben in der Lombardei?", "Derzeit leben dort mehr als 50 Bären.", None),
     ],

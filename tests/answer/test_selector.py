@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from rag.answer import training
-from rag.answer.extractive import Scored, close_second, continued, of_other_years
+from rag.answer.extractive import Scored, answering, close_second, continued, of_other_years
 from rag.answer.features import FEATURES, Candidate, candidates
-from rag.answer.names import mentions
+from rag.answer.names import mentions, names_the_asked_place, other_place
 from rag.answer.question import analyse
 from rag.answer.selector import INPUTS, KINDS, LONG_DOCUMENT, MODEL_FILE, LogisticModel, Selector, document_kind
 from rag.answer.training import Example, _question_outcomes, choose_threshold, fit, fit_model
@@ -302,6 +302,41 @@ def test_a_second_sentence_giving_a_reason_is_quoted_at_the_lower_bar_for_why_qu
     assert close_second(event, [event, detail, motive], 0.07) is None  # not a why-question: a third as likely
     reasoned = _scored("a.txt", 0, 0.9, reason=True)
     assert close_second(reasoned, [reasoned, motive], 0.07, asks_reason=True) is None  # the best gives a reason
+
+
+def test_a_best_sentence_that_cannot_answer_gives_way_to_the_next_one_of_its_article() -> None:
+    """„Wann ist sie nach Syrien ausgereist?“: the best sentence puts its statement in Italien."""
+    question = "Wann ist sie nach Syrien ausgereist?"
+    text = "Seit 2014 sind 81 Personen aus Italien in den Krieg gezogen. Sie reiste im September 2014 nach Syrien aus."
+    split = text.index(" Sie")
+
+    def scored(doc: str, start: int, end: int, probability: float) -> Scored:
+        passage = Passage(f"{doc}::0", doc, "T", None, None, text, 0, len(text), 0.03)
+        features = np.zeros(len(FEATURES))
+        return Scored(Candidate(passage, 1, start, end, text[start:end], "2014", (), features), probability)
+
+    def elsewhere(c: Candidate, quoted: list[Candidate]) -> bool:
+        return other_place(question, c.text) is not None
+
+    def unknown(c: Candidate) -> bool:
+        return c.text.startswith("Seit")
+
+    def never(c: Candidate) -> bool:
+        return False
+
+    def in_syria(c: Candidate) -> bool:
+        return names_the_asked_place(question, c.text)
+
+    italy, syria = scored("a.txt", 0, split, 0.16), scored("a.txt", split + 1, len(text), 0.14)
+    assert answering([italy, syria], 0.06, False, elsewhere, never, in_syria) == (syria, None)
+    later = scored("a.txt", split + 1, len(text), 0.07)
+    assert answering([italy, later], 0.06, False, elsewhere, never, in_syria) is None  # not half as likely
+    other = scored("b.txt", split + 1, len(text), 0.14)
+    assert answering([italy, other], 0.06, False, elsewhere, never, in_syria) is None  # another article
+    assert answering([syria, italy], 0.06, False, elsewhere, never, in_syria) == (syria, italy)  # the close second
+    assert answering([italy, syria], 0.06, False, elsewhere, unknown, in_syria) is None  # „… noch nicht klar.“
+    # a next sentence that does not name the asked place may be the same report of another place
+    assert answering([italy, syria], 0.06, False, elsewhere, never, lambda c: False) is None
 
 
 def test_the_best_sentence_is_quoted_with_the_next_one_that_refers_back_to_it() -> None:

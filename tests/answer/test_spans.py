@@ -105,6 +105,8 @@ def test_quoted_name_with_acronym() -> None:
 def test_date() -> None:
     s = "Antony Blinken und Mark Rutte am 13. November während einer Pressekonferenz in Brüssel"
     assert span("Wann traf sich Blinken mit Rutte in Brüssel?", s) == "13. November"
+    s = "Ein Ehemann wurde ihr vermittelt, mit dem sie im September 2014 nach Syrien ausreiste."
+    assert span("Wann ist sie nach Syrien ausgereist?", s) == "September 2014"  # the month keeps its year
 
 
 def test_explanation_has_no_span() -> None:
@@ -217,6 +219,9 @@ def test_places_by_their_kind_and_names_inside_longer_runs(question: str, senten
         ("Wie hieß der Lehrer, der nach der Attacke starb?", True),
         ("Wie heißt der 21-Jährige, der durch Saalfelden raste?", True),
         ("Wie heißt der neue FP-Bürgermeister von Wels?", True),  # the compound's head is a role
+        ("Wie heißt der Belgier, der in Marokko festgenommen wurde?", True),  # someone from a place
+        ("Wie heißt die Österreicherin, die den Preis gewann?", True),
+        ("Wie heißt der Wiener Verein, der aufstieg?", False),  # the place's adjective before a noun
         ("Wie heißt der Roboter, mit dem Yamaha Motorräder fahren lässt?", False),
         ("Wie heißt das neue Verteidigungskonzept der Nato?", False),
     ],
@@ -276,6 +281,7 @@ def test_a_sentence_about_other_states(question: str, sentence: str, elsewhere: 
         ("Die Polizei machte keine näheren Angaben.", True),
         ("Einen favorisierten Kandidaten wollte Abwerzger indes nicht nennen.", True),
         ("Wer die Partei anführt, steht noch nicht fest.", True),
+        ("Der Termin verschob sich, ein neues Datum steht nicht fest.", True),
         ("Der Termin ist noch offen.", True),
         ("Er wollte das Amt nicht verlieren.", False),
         ("Die Ursache ist klar: ein Kurzschluss.", False),
