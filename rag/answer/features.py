@@ -214,7 +214,8 @@ def candidates(
     vector; ``idf`` gives a stem's rarity in [0, 1].
     """
     asked = q.as_asked()  # a sentence answers what is asked; the words carried over find the story
-    cover, sentence_cover = _Coverage(q, idf, vocabulary), _Coverage(asked, idf, vocabulary)
+    cover = _Coverage(q, idf, vocabulary)
+    sentence_cover = cover if asked is q else _Coverage(asked, idf, vocabulary)
     german = 0.0 if q.english else 1.0
     q_numbers = _numbers(asked.text) - {t for t in q.times}
     names = [f for f in q.focus if not f.isdigit()]

