@@ -252,9 +252,11 @@ RUNNER_UP_TYPED = 0.3
 def close_second(best: Scored, scored: list[Scored], threshold: float, asks_reason: bool = False) -> Scored | None:
     """The next sentence of the best one's article that nearly ties with it (and does not overlap it).
 
-    ``asks_reason``: the question asks why; the best sentence often restates the event asked about
-    („… ist mit 100 km/h durch Saalfelden gerast“) and a sentence giving a reason („Als Motiv …“) is
-    what is asked.
+    When the best sentence holds nothing of what is asked, a sentence that does comes first at the lower
+    bar (``RUNNER_UP_TYPED``), even behind a likelier one without it. ``asks_reason``: the question asks
+    why; the best sentence often restates the event asked about („… ist mit 100 km/h durch Saalfelden
+    gerast“), the next likeliest adds a detail of it („… brachte es gar auf 160 km/h“) and a sentence
+    giving a reason („Als Motiv …“) is what is asked.
     """
     c = best.candidate
     lo, hi = c.in_article
@@ -262,19 +264,20 @@ def close_second(best: Scored, scored: list[Scored], threshold: float, asks_reas
     def holds_the_asked(x: Candidate) -> bool:  # a reason; or a phrase of the asked type (a place, a number …)
         return bool(x.features[_REASON_CUE]) if asks_reason else x.span is not None
 
-    untyped = not c.features[_REASON_CUE] if asks_reason else bool(c.features[_SPAN_MISSING])
-    for s in scored[1:]:  # best first: below the lower bar nothing further can qualify
-        if s.probability < max(threshold, min(RUNNER_UP, RUNNER_UP_TYPED) * best.probability):
-            return None
+    def beside(s: Scored, bar: float) -> bool:
         o = s.candidate
-        bar = RUNNER_UP_TYPED if untyped and holds_the_asked(o) else RUNNER_UP
-        if (
-            s.probability >= bar * best.probability
+        return (
+            s.probability >= max(threshold, bar * best.probability)
             and o.passage.doc_id == c.passage.doc_id
             and not (lo < o.in_article[1] and o.in_article[0] < hi)
-        ):
-            return s
-    return None
+        )
+
+    untyped = not c.features[_REASON_CUE] if asks_reason else bool(c.features[_SPAN_MISSING])
+    if untyped:
+        holding = next((s for s in scored[1:] if holds_the_asked(s.candidate) and beside(s, RUNNER_UP_TYPED)), None)
+        if holding is not None:
+            return holding
+    return next((s for s in scored[1:] if beside(s, RUNNER_UP)), None)
 
 
 def answering(

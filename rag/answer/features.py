@@ -84,8 +84,11 @@ ANAPHOR = re.compile(
 )
 _REASON = re.compile(  # „Hauptgrund“, „Hintergrund“, „Auslöser“, „Die Überlegung dahinter:“, „erklärt sich durch“
     r"\b(weil|da|denn|wegen|aufgrund|auf grund|\w*grund|\w*gründe|ursache|motiv|daher|deshalb|deswegen|"
-    r"nachdem|infolge|angesichts|um zu|damit|ausgelöst|auslöser|führte|führten|zurückzuführen|dahinter|"
-    r"somit|schließlich|zumal|sodass|so dass|aus protest|erklärt sich|begründe\w*)\b",
+    r"nachdem|infolge|angesichts|damit|ausgelöst|auslöser|führte|führten|zurückzuführen|dahinter|"
+    r"somit|schließlich|zumal|sodass|so dass|aus protest|erklärt sich|begründ\w*|argumentier\w*|"
+    r"schuld (?:ist|sind|sei|war|waren|trägt|tragen)|auf druck|aus mangel|mangels|lieg?t daran)\b"
+    # a purpose: „Um Abwerbungen vorzubeugen, …“, „…, um "Verfolger abzuhängen"“ (not „um 20 Prozent zu Hause“)
+    r"|\bum\s+(?:[\"„]?[^\W\d][\w-]*[\"“]?\s+){0,8}?[\"„]?(?:zu\s+\w+n|\w+zu\w+n)\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")

@@ -67,6 +67,30 @@ def test_time_fit_and_conflict() -> None:
     assert [f["time_conflict"] for f in by_date.values()] == [0.0, 1.0, 0.0]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "gives_a_reason"),
+    [
+        ("Als Motiv gab der Mann Liebeskummer an.", True),
+        ("Um Abwerbungen vorzubeugen, haben die Mitarbeiter keine fixen Adressen.", True),  # a purpose
+        ('Er wechselt sein Handy, um "Verfolger abzuhängen".', True),
+        ("Sie sprühten WD40 in den Rechner, um die Lautstärke der Lüftung zu verringern.", True),
+        ("Begründung: Das Gericht habe nicht genau genug geprüft.", True),
+        ("Schuld ist die linke Hirnhälfte.", True),
+        ("Die Miete stieg um 20 Prozent zu Jahresbeginn.", False),  # „um“ a figure, not a purpose
+        ("Er kommt um sieben Uhr zu Besuch.", False),
+    ],
+)
+def test_sentences_giving_a_reason_or_purpose_are_told_for_why_questions(sentence: str, gives_a_reason: bool) -> None:
+    passage = Passage("r.txt::0", "r.txt", "T", None, None, sentence, 0, len(sentence), 0.03)
+    stored = {"r.txt": ArticleSentences([(0, len(sentence))], np.ones((1, 8), dtype=np.float16))}
+    query = np.ones(8, dtype=np.float32) / np.sqrt(8)
+    why, what = (analyse(q) for q in ("Warum tat er das?", "Was tat er?"))
+    reason = [
+        candidates(q, [passage], stored, {"r.txt": sentence}, query, lambda t: 1.0, set())[0] for q in (why, what)
+    ]
+    assert [c.features[FEATURES.index("reason_cue")] for c in reason] == [float(gives_a_reason), 0.0]
+
+
 def test_residual_cosine_prefers_the_detail_to_the_lead() -> None:
     """The lead restates the story (its topic direction); the other sentences add each their own detail,
     the question asks the topic plus one of them. Plain cosine ranks the lead first; with the article's
@@ -302,6 +326,17 @@ def test_a_second_sentence_giving_a_reason_is_quoted_at_the_lower_bar_for_why_qu
     assert close_second(event, [event, detail, motive], 0.07) is None  # not a why-question: a third as likely
     reasoned = _scored("a.txt", 0, 0.9, reason=True)
     assert close_second(reasoned, [reasoned, motive], 0.07, asks_reason=True) is None  # the best gives a reason
+
+
+def test_the_sentence_that_holds_what_is_asked_comes_before_a_likelier_one_that_does_not() -> None:
+    """„Warum ist er gerast?“: after the event, „Er brachte es gar auf 160 km/h“ is likelier than the motive;
+    „Wo …?“: a likelier sentence without a place comes after the one naming „Philadelphia“."""
+    event, motive, detail = _scored("a.txt", 0, 0.9), _scored("a.txt", 60, 0.28, reason=True), _scored("a.txt", 30, 0.6)
+    assert close_second(event, [event, detail, motive], 0.07, asks_reason=True) is motive
+    assert close_second(event, [event, detail, motive], 0.07) is detail  # not a why-question
+    untyped = _scored("a.txt", 0, 0.4, lacks_span=True)
+    place, plain = _scored("a.txt", 60, 0.15, span="Philadelphia"), _scored("a.txt", 30, 0.3)
+    assert close_second(untyped, [untyped, plain, place], 0.1) is place
 
 
 def test_a_best_sentence_that_cannot_answer_gives_way_to_the_next_one_of_its_article() -> None:
