@@ -40,7 +40,6 @@ _LEXICAL = FEATURES.index("lexical")
 _SPAN_MISSING = FEATURES.index("span_missing")
 _REASON_CUE = FEATURES.index("reason_cue")
 _MEASURED_MISSING = FEATURES.index("measured_missing")
-_FOCUS_MISSING_ARTICLE = FEATURES.index("focus_missing_article")
 
 
 @dataclass(frozen=True)
@@ -129,21 +128,23 @@ class ExtractiveAnswerer:
         return model.threshold if self._threshold is None else self._threshold
 
     def _misses_focus(self, q: QuestionInfo, c: Candidate, store: IndexStore) -> bool:
-        """Whether the answer's article never names a place or name the (German) question hinges on, or is
-        of other years than every year it names: „Wie viel Hilfe hat Japan zugesagt?“ is not answered by an
-        article that does not mention Japan; „… 2000 bis 2005 im Vergleich zu 1995 bis 2000?“ is by one of
-        2000 to 2005. The names were looked up once for the candidates' features (``focus_missing_article``);
-        years here."""
+        """Whether the answer's article never names a place the (German) question hinges on, or is of other
+        years than every year it names: „Wie viel Hilfe hat Japan zugesagt?“ is not answered by an article
+        that does not mention Japan; „… 2000 bis 2005 im Vergleich zu 1995 bis 2000?“ is by one of 2000 to
+        2005. Other names only weigh in the selector (``focus_missing_article``): a question names its story
+        in its own words („beim Display-Werbegeschäft“, „im Hofburg-Wahlgang“, „laut UNO“) more often than
+        it asks about a name the article lacks."""
         if q.english or not q.focus:
             return False
-        if c.features[_FOCUS_MISSING_ARTICLE]:
-            return True
+        places = [f for f in q.focus if names.places(f)]
         years = [f for f in q.focus if f.isdigit()]
-        if not years:
+        if not places and not years:
             return False
         passage = c.passage
         text = f"{passage.title}\n{store.bodies([passage.doc_id]).get(passage.doc_id, passage.text)}"
-        return all(of_other_years(text, year, passage.date) for year in years)
+        if any(not names.mentions(text, place) for place in places):
+            return True
+        return bool(years) and all(of_other_years(text, year, passage.date) for year in years)
 
     def _cannot_answer(self, q: QuestionInfo, c: Candidate, quoted: list[Candidate], store: IndexStore) -> bool:
         """Whether the best sentence ``c`` (quoted with ``quoted``) cannot be the answer, however likely the
