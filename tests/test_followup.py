@@ -264,3 +264,27 @@ def test_a_count_answer_names_no_one_so_he_is_the_person_the_question_named() ->
         "Wie viele Jahre Haft fordert der Staatsanwalt für Alt-Landeshauptmann Luis Durnwalder?", "Drei Jahre Haft [1]."
     )
     assert standalone_question("Wie alt ist er?", history).startswith("Wie alt ist Luis Durnwalder?")
+
+
+def test_a_party_or_body_named_with_an_acronym_is_no_person() -> None:
+    """„er“ after „Wann hält die SPÖ Oberösterreich ihren nächsten Landesparteitag ab?“ is the Parteitag,
+    not „SPÖ Oberösterreich“; the question keeps the previous one's key words instead."""
+    party = turns("Wann hält die SPÖ Oberösterreich ihren nächsten Landesparteitag ab?", "Am 16. Jänner [1].")
+    assert standalone_question("Und wo findet er statt?", party) == (
+        "Wo findet er statt? (SPÖ Oberösterreich, Landesparteitag)"
+    )
+    coach = turns("Wer ist neuer ÖFB-Teamchef?", "ÖFB-Teamchef Franco Foda [1].")
+    assert standalone_question("Wie alt ist er?", coach).startswith("Wie alt ist Franco Foda?")  # a person still
+
+
+def test_beside_a_personal_pronoun_the_possessive_is_left_as_it_stands() -> None:
+    """„seine Bilanz gegen ihn“ speaks of two people, „er … seiner Zeit“ of one: the pronoun names the person."""
+    match = turns("Gegen wen spielt Djokovic im Viertelfinale?", "Gegen den Kroaten Marin Cilic [1].")
+    assert standalone_question("Wie sieht seine Bilanz gegen ihn aus?", match).startswith(
+        "Wie sieht seine Bilanz gegen Marin Cilic aus?"
+    )
+    coach = turns("Wer ist neuer Trainer beim SC Wiener Neustadt?", "René Wagner [1].")
+    assert standalone_question("Was hat er vor seiner Zeit dort gemacht?", coach).startswith(
+        "Was hat René Wagner vor seiner Zeit"
+    )
+    assert standalone_question("Wie alt ist seine Frau?", coach).startswith("Wie alt ist René Wagners Frau?")

@@ -147,7 +147,8 @@ def _name(text: str) -> str | None:
     for m in _RUN.finditer(text):
         words = list(dropwhile(lambda w: w.lower() in _NOT_A_NAME, m.group().split()))
         before = text[: m.start()].split()
-        if len(words) >= 2 and not (before and before[-1][:1].isdigit()):  # not „50 Milliarden Euro“
+        acronym = any(len(w) >= 2 and w.replace("-", "").isupper() for w in words[-2:])  # „SPÖ Oberösterreich“
+        if len(words) >= 2 and not acronym and not (before and before[-1][:1].isdigit()):  # not „50 Milliarden Euro“
             runs.append(words[-2:])
     return " ".join(next((r for r in runs if is_first_name(r[0])), runs[0])) if runs else None
 
@@ -182,6 +183,9 @@ def _resolve(text: str, person: str | None, place: str | None, topic: str | None
     """``text`` with pronouns, „dort“ and „davon/dafür/…“ replaced by their referents (where known)."""
     gender = "die" if plural else _GENDER.get((topic or "").split(" ")[0])
     first: list[str] = []  # the pronoun that stands for the person: in „she … him“ only „she“ does
+    # beside „er/ihn/ihm“ a possessive is the same person („… er bei seinem ersten Sieg“) or another one
+    # („seine Bilanz gegen ihn“): the pronoun names the person, the possessive stays
+    personal = re.search(r"(?i)\b(?:er|ihn|ihm|he|him)\b", text)
 
     def swap(m: re.Match[str]) -> str:
         word, low = m.group(), m.group().lower()
@@ -195,7 +199,7 @@ def _resolve(text: str, person: str | None, place: str | None, topic: str | None
         if place and (low == "dort" or (low == "there" and prev not in _EXISTENTIAL)):
             return place
         her = english and low == "her" and nxt.lower() not in _NOT_A_NAME  # „her car“, not „meet her in …“
-        if person and (her or _POSSESSIVE.fullmatch(word) and (nxt[:1].isupper() or english)):
+        if person and (her or not personal and _POSSESSIVE.fullmatch(word) and (nxt[:1].isupper() or english)):
             return f"{person}'s" if english else person + ("'" if person[-1] in "sßxz" else "s")
         if low not in _PRONOUNS or (low in _LOWER_ONLY and word != low) or (low == "es" and {prev, nxt} & _EXPLETIVE):
             return word
