@@ -148,8 +148,8 @@ class ExtractiveAnswerer:
 
     def _cannot_answer(self, q: QuestionInfo, c: Candidate, quoted: list[Candidate], store: IndexStore) -> bool:
         """Whether the best sentence ``c`` (quoted with ``quoted``) cannot be the answer, however likely the
-        selector finds it: the articles never name what is measured („Inflation“), or the place, name or
-        year the question hinges on; the sentence puts its statement in another place or speaks of other
+        selector finds it: the articles never name what is measured („Inflation“), or the place or year the
+        question hinges on; the sentence puts its statement in another place or speaks of other
         states only (one saying that what is asked is not known settles it before: ``says_unknown``); no quoted
         sentence has the unit the question asks in („Wie schwer …?“ against a length), any number, counted
         phrase („ein Mann“) or list of the counted for „Wie viele …?“, or the name of the person it asks

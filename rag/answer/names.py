@@ -173,11 +173,10 @@ def other_place(question: str, sentence: str) -> tuple[str, str] | None:
     if not asked or _names_one_of(asked, sentence):
         return None
     options = [p for ps in asked.values() for p in ps]
-    said = question.lower()  # a place the question names anywhere („in Vienna's Donaustadt district“) is none other
-    named = {
+    named = {  # a place the question names anywhere („in Vienna's Donaustadt district“) is none other
         w: notable
         for w, ps in _places_in(sentence).items()
-        if w.lower()[: max(5, len(w) - 2)] not in said and (notable := [*filter(_notable, ps)])
+        if not _names_one_of([w], question) and (notable := [*filter(_notable, ps)])
     }
     if any(a == b or a.contains(b) for a in options for ps in named.values() for b in ps):
         return None
