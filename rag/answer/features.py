@@ -39,6 +39,7 @@ FEATURES = (
     "lexical_local",
     "lexical_window",
     "lexical_passage",
+    "lexical_off_span",
     "missing_rare_sentence",
     "missing_rare_passage",
     "capitalised_shared",
@@ -303,6 +304,7 @@ def candidates(
                     0.0,  # lexical_local, filled below
                     german * cover.share(cover.found(window)),
                     german * cover.share(passage_found),
+                    german * _off_span(sentence_cover, sentence, span, found, [m.value for m in mentioned]),
                     german * sentence_cover.missing_rare(found),
                     german * cover.missing_rare(passage_found),
                     _share_in(capitalised, sentence),
@@ -375,6 +377,24 @@ def _residual_cosines(vectors: np.ndarray, query: np.ndarray) -> tuple[np.ndarra
     q = query - (query @ centre) * centre
     s = vectors - np.outer(along, centre)
     return (s @ q) / (np.linalg.norm(s, axis=1) * float(np.linalg.norm(q)) + 1e-9), along
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:()]\s*|\s[–—-]\s")
+
+
+def _off_span(cover: _Coverage, sentence: str, span: str | None, found: set[str], times: Sequence[str]) -> float:
+    """Share of the question's terms the sentence holds only outside the clause of its short answer.
+
+    „Die Zählung ergab 106 Tiger, weniger als vorher geschätzt wurden.“ shares „vorher geschätzt“ with a
+    question about the estimate, but not in the clause of its number; nor does a lead's „…, das erste
+    Nickerchen gab es nach 36 Stunden“ say how long the race took. 0 without a span."""
+    at = sentence.find(span) if span else -1
+    if at < 0 or span is None:
+        return 0.0
+    cuts = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(sentence)), len(sentence)]
+    start = max(c for c in cuts if c <= at)
+    end = min((c for c in cuts if c >= at + len(span)), default=len(sentence))
+    return max(0.0, cover.share(found) - cover.share(cover.found(sentence[start:end], times)))
 
 
 def _local_share(cover: _Coverage, found: Sequence[tuple[str, set[str]]]) -> np.ndarray:

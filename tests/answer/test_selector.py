@@ -91,6 +91,23 @@ def test_sentences_giving_a_reason_or_purpose_are_told_for_why_questions(sentenc
     assert [c.features[FEATURES.index("reason_cue")] for c in reason] == [float(gives_a_reason), 0.0]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "off_span"),
+    [
+        ("Die Zählung ergab 106 Tiger, weniger als vorher geschätzt wurden.", True),  # the number is the count
+        ("Vorher hatte man 75 Tiger geschätzt.", False),
+        ("Vorher wurden viele Tiere geschätzt.", False),  # no short answer: nothing is off it
+    ],
+)
+def test_question_words_outside_the_clause_of_the_short_answer(sentence: str, off_span: bool) -> None:
+    passage = Passage("t.txt::0", "t.txt", "T", None, None, sentence, 0, len(sentence), 0.03)
+    stored = {"t.txt": ArticleSentences([(0, len(sentence))], np.ones((1, 8), dtype=np.float16))}
+    query = np.ones(8, dtype=np.float32) / np.sqrt(8)
+    q = analyse("Wie viele Tiger hatte man vorher geschätzt?")
+    cand = candidates(q, [passage], stored, {"t.txt": sentence}, query, lambda t: 1.0, set())[0]
+    assert (cand.features[FEATURES.index("lexical_off_span")] > 0) == off_span
+
+
 def test_residual_cosine_prefers_the_detail_to_the_lead() -> None:
     """The lead restates the story (its topic direction); the other sentences add each their own detail,
     the question asks the topic plus one of them. Plain cosine ranks the lead first; with the article's
