@@ -20,10 +20,10 @@ ORGANISATION = (  # the kinds of organisation a „Welcher Verein …?“ questi
     r"marke|bank|gruppe|anbieter|provider|airline|company|firm|party|organi[sz]ation)"
 )
 # The question word may follow a preposition or „und“ („Ab wie viel Euro …“, „Von welchem Verein …“,
-# „Und seit wann …“): patterns look at the question after those.
+# „Und seit wann …“, „On what date …“): patterns look at the question after those.
 _LEAD = re.compile(
     r"^(?:(?:und|aber|also|ab|bis|seit|um|für|von|vom|mit|an|am|in|im|aus|zu|zum|zur|nach|bei|beim|gegen|auf|über|"
-    r"unter|vor|hinter|neben|zwischen|nahe|durch|ohne|laut|and|so)\s+)+"
+    r"unter|vor|hinter|neben|zwischen|nahe|durch|ohne|laut|and|so|on|at|by|from|to|since|until|during|of|after|before)\s+)+"
 )
 # „Welche[mnrs] (adjective) noun“: the noun names what is asked („In welchem Berliner Stadtteil …“).
 _WHICH = r"welche[mnrs]?\s+(?:\w+(?:e|en|er|es|em)\s+)?"
@@ -96,6 +96,13 @@ PEOPLE = (
 )  # fmt: skip
 """Words for people: „Wie heißt der achtjährige Bub …?“ and „Welcher Rapid-Spieler …?“ ask for a person."""
 _PEOPLE = rf"[\w-]*(?:{'|'.join(PEOPLE)}|politiker|künstler|kandidat|athlet|wissenschaftler|richter)(?:in|innen|en|n)?"
+_ENGLISH_PEOPLE = (  # „Which EU commissioner …?“, „What German ruler …?“
+    r"(person|man|woman|boy|girl|ruler|leader|author|writer|player|president|minister|chancellor|commissioner|"
+    r"coach|king|queen|scientist|director|founder|officer|judge|artist|singer|actor|actress|politician|candidate|"
+    r"spokes(?:man|woman|person)|emperor|pope|manager|driver|pilot|victim|suspect)s?"
+)
+_NOT_AUXILIARY = r"(?!(?:is|was|are|were|do|does|did|has|have|had|can|could|will|would|may|might|should|must)\b)"
+"""„What did President Obama say?“ asks for what he said, not for a person."""
 _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
     ("name", r"^(wie (heißt|heisst|nennt sich|lautet|nennt man)|what is the name|what was the name)\b"),
     ("age", r"^(wie alt|in welchem alter|mit wie viel(en)? jahren|how old|at what age)\b"),
@@ -109,10 +116,13 @@ _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
         "amount",
         r"\b(betrag|summe|finanzierungsziel|wie ?viel|in welcher höhe|how much)\b|^was (soll|sollen|wird|würde)?.*\bkost",
     ),
-    ("amount", r"^(was kostet|was kosten|what does .* cost|what is the price)\b"),
+    (
+        "amount",
+        r"^(was kostet|was kosten|what does .* cost|what is the price|what (percentage|share|proportion|price|sum))\b",
+    ),
     (
         "date",
-        r"^(wann|welche[mnrs]? (tag|datum|jahr|monat|zeitpunkt)|when|what year|which year)\b",
+        r"^(wann|welche[mnrs]? (tag|datum|jahr|monat|zeitpunkt)|when|(what|which) (year|date|day|month))\b",
     ),
     (
         "place",
@@ -123,7 +133,10 @@ _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
         "list",
         r"^(welche|which)\b.*\b(länder|staaten|personen|politiker|unternehmen|parteien|städte|countries|companies)\b",
     ),
-    ("person", rf"^(wer|wem|wen|von wem|mit wem|who|whom|{_WHICH}{_PEOPLE})\b"),
+    (
+        "person",
+        rf"^(wer|wem|wen|von wem|mit wem|who|whom|{_WHICH}{_PEOPLE}|(which|what) ({_NOT_AUXILIARY}\w+ )?{_ENGLISH_PEOPLE})\b",
+    ),
     ("name", rf"^(welche[mnrs]?|which|what)\b(\s+\w+)?\s*\w*{ORGANISATION}\b"),
     (
         "explanation",

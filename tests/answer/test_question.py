@@ -149,6 +149,13 @@ def test_a_worked_out_year_replaces_the_one_written() -> None:
         ("Wie lange hat er für die Strecke gebraucht?", "duration"),
         ("Und seit wann ist er dort?", "date"),
         ("In which city was it built?", "place"),
+        ("On what date is the election?", "date"),
+        ("Since when has he been a professor?", "date"),
+        ("Which EU commissioner defended the initiative?", "person"),  # a role asks for a person
+        ("What German ruler invited Huguenot immigration?", "person"),
+        ("What share of the population was Jewish?", "amount"),
+        ("What does the doctor do when his body is damaged?", "explanation"),
+        ("What did President Obama say about it?", "other"),  # what he said, not who
     ],
 )
 def test_question_words_after_prepositions_and_in_english(question: str, answer_type: str) -> None:
