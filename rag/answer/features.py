@@ -388,12 +388,11 @@ def _off_span(cover: _Coverage, sentence: str, span: str | None, found: set[str]
     „Die Zählung ergab 106 Tiger, weniger als vorher geschätzt wurden.“ shares „vorher geschätzt“ with a
     question about the estimate, but not in the clause of its number; nor does a lead's „…, das erste
     Nickerchen gab es nach 36 Stunden“ say how long the race took. 0 without a span."""
-    at = sentence.find(span) if span else -1
-    if at < 0 or span is None:
+    if not span or (at := sentence.find(span)) < 0:
         return 0.0
     cuts = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(sentence)), len(sentence)]
     start = max(c for c in cuts if c <= at)
-    end = min((c for c in cuts if c >= at + len(span)), default=len(sentence))
+    end = min(c for c in cuts if c >= at + len(span))
     return max(0.0, cover.share(found) - cover.share(cover.found(sentence[start:end], times)))
 
 
