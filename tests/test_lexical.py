@@ -31,6 +31,14 @@ def test_hyphenated_parts_and_times_become_terms() -> None:
     assert {stem("nato"), stem("außenminister"), "2025-q1", "2025"} <= set(found)
 
 
+def test_words_split_once_and_shared_give_the_terms_of_a_fresh_split() -> None:
+    vocabulary = _index().vocabulary
+    expanded: dict[str, list[str]] = {}
+    for text in [*TEXTS, *TEXTS]:
+        assert terms(text, vocabulary, ["2024"], expanded) == terms(text, vocabulary, ["2024"])
+    assert expanded["sicherheitsunterstützung"] == terms("Sicherheitsunterstützung", vocabulary)
+
+
 def test_part_of_compound_finds_the_passage() -> None:
     hits = _index().search("Welches Finanzierungsziel?", 3)
     assert hits[0][0] == 12

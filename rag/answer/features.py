@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -139,13 +140,13 @@ def _bigrams(stems: Sequence[str], found: Sequence[str]) -> float:
     return len(pairs & set(zip(found, found[1:]))) / len(pairs) if pairs else 0.0
 
 
-def _match(term: str, found: set[str]) -> float:
+def _match(term: str, found: AbstractSet[str]) -> float:
     """1 for the same stem; 0.7 for a German inflection of it ("vertritt" ~ "vertreten")."""
     if term in found:
         return 1.0
     if len(term) >= 6:
         prefix = term[: max(5, len(term) - 3)]
-        if any(f.startswith(prefix) or (len(f) >= 5 and term.startswith(f)) for f in found):
+        if any(term[:k] in found for k in range(5, len(term))) or any(f.startswith(prefix) for f in found):
             return 0.7
     return 0.0
 
@@ -181,22 +182,30 @@ class _Coverage:
         self.total = sum(self.weights.values()) or 1.0
         self.vocabulary = vocabulary
         self.parts = {stem(w): [p for p in split_compound(w, vocabulary) if len(p) >= 4] for w in words(q.text)}
+        self._matches: dict[frozenset[str], list[tuple[float, float]]] = {}
+        self._expanded: dict[str, list[str]] = {}
 
-    def found(self, text: str, times: Sequence[str] = ()) -> set[str]:
-        return set(terms(text, self.vocabulary, times))
+    def found(self, text: str, times: Sequence[str] = ()) -> frozenset[str]:
+        return frozenset(terms(text, self.vocabulary, times, self._expanded))
 
-    def match(self, term: str, found: set[str]) -> float:
+    def _match_term(self, term: str, found: AbstractSet[str]) -> float:
         score = _match(term, found)
         if not score and any(p in found for p in self.parts.get(term, ())):
             return 0.5
         return score
 
-    def share(self, found: set[str]) -> float:
-        return sum(w * self.match(t, found) for t, w in self.weights.items()) / self.total
+    def weighted(self, found: frozenset[str]) -> list[tuple[float, float]]:
+        """(weight, match) of each question term in ``found``; each text's terms are matched once."""
+        if found not in self._matches:
+            self._matches[found] = [(w, self._match_term(t, found)) for t, w in self.weights.items()]
+        return self._matches[found]
 
-    def missing_rare(self, found: set[str]) -> float:
+    def share(self, found: frozenset[str]) -> float:
+        return sum(w * m for w, m in self.weighted(found)) / self.total
+
+    def missing_rare(self, found: frozenset[str]) -> float:
         """IDF of the rarest question term the text lacks (0 when it lacks none)."""
-        return max((w for t, w in self.weights.items() if not self.match(t, found)), default=0.0)
+        return max((w for w, m in self.weighted(found) if not m), default=0.0)
 
 
 def candidates(
@@ -228,7 +237,8 @@ def candidates(
     unit = re.compile(q.unit, re.IGNORECASE) if q.unit else None
     q_stems = [stem(w) for w in words(asked.text)]
     best_score = max((p.score for p in passages), default=1.0) or 1.0
-    raw: list[tuple[Passage, int, int, int, int, float, float, float, float, set[str], bool]] = []
+    measured_unknown = float(q.measured is not None and not q.english and not known_word(q.measured, vocabulary))
+    raw: list[tuple[Passage, int, int, int, int, float, float, float, float, frozenset[str], bool]] = []
     misses_focus: dict[str, float] = {}  # the article never names a name or place the question hinges on
     for rank, p in enumerate(passages, start=1):
         stored, body = sentences.get(p.doc_id), bodies.get(p.doc_id)
@@ -323,7 +333,7 @@ def candidates(
                     float(span is None and kind == "date"),
                     float(span is None and kind in _QUANTITY),
                     float(span is None and kind in _NAMED),
-                    float(q.measured is not None and not known_word(q.measured, vocabulary)) if not q.english else 0.0,
+                    measured_unknown,
                     float(unit is not None and bool(unit.search(sentence))),
                     float(unit is not None and not unit.search(sentence)),
                     fit,
@@ -382,7 +392,7 @@ def _residual_cosines(vectors: np.ndarray, query: np.ndarray) -> tuple[np.ndarra
 _CLAUSE_BREAK = re.compile(r"[,;:()]\s*|\s[–—-]\s")
 
 
-def _off_span(cover: _Coverage, sentence: str, span: str | None, found: set[str], times: Sequence[str]) -> float:
+def _off_span(cover: _Coverage, sentence: str, span: str | None, found: frozenset[str], times: Sequence[str]) -> float:
     """Share of the question's terms the sentence holds only outside the clause of its short answer.
 
     „Die Zählung ergab 106 Tiger, weniger als vorher geschätzt wurden.“ shares „vorher geschätzt“ with a
@@ -396,7 +406,7 @@ def _off_span(cover: _Coverage, sentence: str, span: str | None, found: set[str]
     return max(0.0, cover.share(found) - cover.share(cover.found(sentence[start:end], times)))
 
 
-def _local_share(cover: _Coverage, found: Sequence[tuple[str, set[str]]]) -> np.ndarray:
+def _local_share(cover: _Coverage, found: Sequence[tuple[str, frozenset[str]]]) -> np.ndarray:
     """Question-term coverage where a term weighs less the more sentences of its article share it.
 
     The words naming the story („Wiener Zucker“) stand in many of its sentences; the detail asked for
@@ -407,7 +417,7 @@ def _local_share(cover: _Coverage, found: Sequence[tuple[str, set[str]]]) -> np.
     for i, (doc_id, _) in enumerate(found):
         by_doc.setdefault(doc_id, []).append(i)
     for rows in by_doc.values():
-        matches = {t: [cover.match(t, found[i][1]) for i in rows] for t in cover.weights}
+        matches = {t: [cover.weighted(found[i][1])[j][1] for i in rows] for j, t in enumerate(cover.weights)}
         others = max(1, len(rows) - 1)  # a term in one sentence keeps its weight, in all of them none
         weights = {t: w * (1.0 - max(0, sum(m > 0 for m in matches[t]) - 1) / others) for t, w in cover.weights.items()}
         total = sum(weights.values()) or 1.0

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.text.lexical import stem, terms, time_terms, word_parts, word_terms, words
+from rag.text.lexical import stem, terms, word_parts, words
 
 _K1, _B = 1.2, 0.75
 
@@ -38,11 +38,7 @@ def chunk_terms(
     """Index terms of each chunk (``rag.text.lexical.terms``); each distinct word is split once (``expanded``:
     the words split so far, shared between calls)."""
     seen: dict[str, list[str]] = {} if expanded is None else expanded
-    return [
-        [t for w in words(text) for t in (seen.get(w) or seen.setdefault(w, word_terms(w, vocabulary)))]
-        + time_terms(tm)
-        for text, tm in zip(texts, times, strict=True)
-    ]
+    return [terms(text, vocabulary, tm, seen) for text, tm in zip(texts, times, strict=True)]
 
 
 class Postings:

@@ -144,6 +144,16 @@ def time_terms(times: Iterable[str]) -> list[str]:
     return [t for value in times for t in dict.fromkeys((value.lower(), value[:4]))]
 
 
-def terms(text: str, vocabulary: set[str] | None = None, times: Iterable[str] = ()) -> list[str]:
-    """Index terms of a text: stems, parts of hyphenated and glued compounds, and time values."""
-    return [t for w in words(text) for t in word_terms(w, vocabulary)] + time_terms(times)
+def terms(
+    text: str,
+    vocabulary: set[str] | None = None,
+    times: Iterable[str] = (),
+    expanded: dict[str, list[str]] | None = None,
+) -> list[str]:
+    """Index terms of a text: stems, parts of hyphenated and glued compounds, and time values.
+    ``expanded`` holds the words split so far (their ``word_terms``), shared between calls with one
+    ``vocabulary``: each distinct word is split once."""
+    seen: dict[str, list[str]] = {} if expanded is None else expanded
+    return [
+        t for w in words(text) for t in (seen.get(w) or seen.setdefault(w, word_terms(w, vocabulary)))
+    ] + time_terms(times)

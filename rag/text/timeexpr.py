@@ -292,6 +292,9 @@ _PATTERNS: list[tuple[str, _Resolver]] = [
     ),
 ]
 _COMPILED = [(re.compile(rf"(?<!\w)(?:{p})(?!\w)", re.IGNORECASE), f) for p, f in _PATTERNS]
+_UNNAMED = "|".join(re.sub(r"\(\?P<\w+>", "(?:", p) for p, _ in _PATTERNS)
+_ANY_TIME = re.compile(rf"(?<!\w)(?:{_UNNAMED})(?!\w)", re.IGNORECASE)
+"""All patterns in one, their groups unnamed: most sentences state no time, and one search tells so."""
 
 
 def resolve_times(text: str, ref_date: str | None) -> list[TimeMention]:
@@ -300,6 +303,8 @@ def resolve_times(text: str, ref_date: str | None) -> list[TimeMention]:
     Overlapping matches: the longest that resolves wins, so "in den ersten drei Monaten dieses
     Jahres" is one mention (``2025-Q1``) and not also a year.
     """
+    if not _ANY_TIME.search(text):
+        return []
     ref = _parts(ref_date)
     candidates = [(m.start(), m.end(), m, f) for p, f in _COMPILED for m in p.finditer(text)]
     found: list[TimeMention] = []
