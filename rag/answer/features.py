@@ -140,15 +140,19 @@ def _bigrams(stems: Sequence[str], found: Sequence[str]) -> float:
     return len(pairs & set(zip(found, found[1:]))) / len(pairs) if pairs else 0.0
 
 
-def _match(term: str, found: AbstractSet[str]) -> float:
-    """1 for the same stem; 0.7 for a German inflection of it ("vertritt" ~ "vertreten")."""
+def _match(term: str, found: AbstractSet[str], heads: AbstractSet[str]) -> float:
+    """1 for the same stem; 0.7 for a German inflection of it ("vertritt" ~ "vertreten"): a found stem
+    begins with the term's ``_head`` (``heads``: the found stems cut to the lengths of those), or the term
+    with a found stem."""
     if term in found:
         return 1.0
-    if len(term) >= 6:
-        prefix = term[: max(5, len(term) - 3)]
-        if any(term[:k] in found for k in range(5, len(term))) or any(f.startswith(prefix) for f in found):
-            return 0.7
+    if len(term) >= 6 and (_head(term) in heads or any(term[:k] in found for k in range(5, len(term)))):
+        return 0.7
     return 0.0
+
+
+def _head(term: str) -> str:
+    return term[: max(5, len(term) - 3)]
 
 
 def known_word(word: str, vocabulary: set[str]) -> bool:
@@ -184,12 +188,13 @@ class _Coverage:
         self.parts = {stem(w): [p for p in split_compound(w, vocabulary) if len(p) >= 4] for w in words(q.text)}
         self._matches: dict[frozenset[str], list[tuple[float, float]]] = {}
         self._expanded: dict[str, list[str]] = {}
+        self._head_lengths = {len(_head(t)) for t in self.weights if len(t) >= 6}
 
     def found(self, text: str, times: Sequence[str] = ()) -> frozenset[str]:
         return frozenset(terms(text, self.vocabulary, times, self._expanded))
 
-    def _match_term(self, term: str, found: AbstractSet[str]) -> float:
-        score = _match(term, found)
+    def _match_term(self, term: str, found: AbstractSet[str], heads: AbstractSet[str]) -> float:
+        score = _match(term, found, heads)
         if not score and any(p in found for p in self.parts.get(term, ())):
             return 0.5
         return score
@@ -197,7 +202,8 @@ class _Coverage:
     def weighted(self, found: frozenset[str]) -> list[tuple[float, float]]:
         """(weight, match) of each question term in ``found``; each text's terms are matched once."""
         if found not in self._matches:
-            self._matches[found] = [(w, self._match_term(t, found)) for t, w in self.weights.items()]
+            heads = {f[:n] for f in found for n in self._head_lengths}
+            self._matches[found] = [(w, self._match_term(t, found, heads)) for t, w in self.weights.items()]
         return self._matches[found]
 
     def share(self, found: frozenset[str]) -> float:
