@@ -142,8 +142,8 @@ def _bigrams(stems: Sequence[str], found: Sequence[str]) -> float:
 
 def _match(term: str, found: AbstractSet[str], heads: AbstractSet[str]) -> float:
     """1 for the same stem; 0.7 for a German inflection of it ("vertritt" ~ "vertreten"): a found stem
-    begins with the term's ``_head`` (``heads``: the found stems cut to the lengths of those), or the term
-    with a found stem."""
+    begins with the term's ``_head``, or the term with a found stem of five letters or more. ``heads``:
+    the found stems cut to the lengths of the question terms' heads."""
     if term in found:
         return 1.0
     if len(term) >= 6 and (_head(term) in heads or any(term[:k] in found for k in range(5, len(term)))):
@@ -152,6 +152,7 @@ def _match(term: str, found: AbstractSet[str], heads: AbstractSet[str]) -> float
 
 
 def _head(term: str) -> str:
+    """What an inflection keeps of a stem: all but its last three letters, at least five."""
     return term[: max(5, len(term) - 3)]
 
 
