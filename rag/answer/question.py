@@ -28,7 +28,7 @@ _LEAD = re.compile(
 # „Welche[mnrs] (adjective) noun“: the noun names what is asked („In welchem Berliner Stadtteil …“).
 _WHICH = r"welche[mnrs]?\s+(?:\w+(?:e|en|er|es|em)\s+)?"
 _PLACES = (  # compounds of the first kind too: „Grenzstadt“, „Bundesland“ (not of „Ort“: „Sport“, „Wort“)
-    r"(?:[\w-]*(?:stadt|land|dorf|straße|insel|hafen)|ort|orte|orten|region|gemeinde|bezirk|stadtteil|viertel|"
+    r"(?:[\w-]*(?:stadt|land|dorf|straße|insel|hafen|staat)|ort|orte|orten|region|gemeinde|bezirk|stadtteil|viertel|"
     r"kreuzung|provinz|kanton)"
 )
 ROLES = (
@@ -106,8 +106,8 @@ _NOT_AUXILIARY = r"(?!(?:is|was|are|were|do|does|did|has|have|had|can|could|will
 _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
     ("name", r"^(wie (heißt|heisst|nennt sich|lautet|nennt man)|what is the name|what was the name)\b"),
     ("age", r"^(wie alt|in welchem alter|mit wie viel(en)? jahren|how old|at what age)\b"),
-    ("duration", r"^(wie lange|wie viele (jahre|monate|wochen|tage|stunden|minuten)|how long)\b"),
-    ("count", r"^(wie ?viele|how many)\b|\bwie ?viele\b"),
+    ("duration", r"^(wie lange|wie ?vielen? (jahren?|monaten?|wochen|tagen?|stunden|minuten)|how long)\b"),
+    ("count", r"^(wie ?vielen?|how many)\b|\bwie ?vielen?\b"),  # „Aus wie vielen Ländern …?“
     (
         "amount",
         r"^(wie ?viel|wie hoch|wie teuer|welche[nrs]? (betrag|summe|höhe|preis|finanzierungsziel|ziel)|how much)\b",
@@ -131,7 +131,8 @@ _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
     ),
     (
         "list",
-        r"^(welche|which)\b.*\b(länder|staaten|personen|politiker|unternehmen|parteien|städte|countries|companies)\b",
+        r"^(welche|which)\b.*\b(länder|staaten|personen|politiker|unternehmen|parteien|städte|countries|companies)\b"
+        r"|^welchen\s+(\w+en\s+)?(ländern|staaten|personen|politikern|unternehmen|parteien|städten)\b",  # „In welchen …“
     ),
     (
         "person",

@@ -67,6 +67,12 @@ def test_yes_no_questions(question: str, answer_type: str) -> None:
         ("thiem buenos aires 2016 halbfinale gegen wen", "person"),  # keywords, the question word last
         ("inflation eurozone oktober 2015 wie hoch", "amount"),
         ("Aus welchem Netzwerk wurde Tsai Ing Wen gelöscht?", "other"),  # „Wen“ in a name asks nothing
+        ("Aus wie vielen Ländern kommen die Gründer?", "count"),  # the dative „wie vielen“
+        ("Wie vielen Abgeordneten wird die Immunität entzogen?", "count"),
+        ("Nach wie vielen Jahren kehrte er zurück?", "duration"),
+        ("In welchem Bundesstaat wurde er verurteilt?", "place"),
+        ("In welchen Städten fahren die Autos?", "list"),  # „welchen“ and a plural
+        ("Welchen Umsatz erzielte das Unternehmen?", "other"),  # „welchen“ and a singular
     ],
 )
 def test_what_kind_of_answer_a_question_asks_for(question: str, answer_type: str) -> None:
