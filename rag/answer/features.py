@@ -24,7 +24,7 @@ from rag.answer.names import mentions
 from rag.answer.question import QuestionInfo
 from rag.answer.spans import DATELINE, WEEKDAY, counts_the_unasked, find_span
 from rag.index.store import ArticleSentences
-from rag.text.lexical import names_and_numbers, split_compound, stem, terms, words
+from rag.text.lexical import inflection_head, names_and_numbers, split_compound, stem, terms, words
 from rag.text.timeexpr import resolve_times, time_interval, times_overlap
 from rag.types import Passage, TimeMention
 
@@ -142,26 +142,20 @@ def _bigrams(stems: Sequence[str], found: Sequence[str]) -> float:
 
 def _match(term: str, found: AbstractSet[str], heads: AbstractSet[str]) -> float:
     """1 for the same stem; 0.7 for a German inflection of it ("vertritt" ~ "vertreten"): a found stem
-    begins with the term's ``_head``, or the term with a found stem of five letters or more. ``heads``:
+    begins with the term's ``inflection_head``, or the term with a found stem of five letters or more. ``heads``:
     the found stems cut to the lengths of the question terms' heads."""
     if term in found:
         return 1.0
-    if len(term) >= 6 and (_head(term) in heads or any(term[:k] in found for k in range(5, len(term)))):
+    if len(term) >= 6 and (inflection_head(term) in heads or any(term[:k] in found for k in range(5, len(term)))):
         return 0.7
     return 0.0
-
-
-def _head(term: str) -> str:
-    """What an inflection keeps of a stem: all but its last three letters, at least five."""
-    return term[: max(5, len(term) - 3)]
 
 
 def known_word(word: str, vocabulary: set[str]) -> bool:
     """Whether the corpus has the word, an inflection of it, a compound it is part of, or its parts."""
     for part in word.lower().split("-"):
-        s = stem(part)
-        prefix = s[: max(5, len(s) - 3)]
-        if any(prefix in v for v in vocabulary) or split_compound(part, vocabulary):
+        head = inflection_head(stem(part))
+        if any(head in v for v in vocabulary) or split_compound(part, vocabulary):
             return True
     return False
 
@@ -189,7 +183,7 @@ class _Coverage:
         self.parts = {stem(w): [p for p in split_compound(w, vocabulary) if len(p) >= 4] for w in words(q.text)}
         self._matches: dict[frozenset[str], list[tuple[float, float]]] = {}
         self._expanded: dict[str, list[str]] = {}
-        self._head_lengths = {len(_head(t)) for t in self.weights if len(t) >= 6}
+        self._head_lengths = {len(inflection_head(t)) for t in self.weights if len(t) >= 6}
 
     def found(self, text: str, times: Sequence[str] = ()) -> frozenset[str]:
         return frozenset(terms(text, self.vocabulary, times, self._expanded))

@@ -27,7 +27,7 @@ from gender_guesser.detector import Detector
 from rapidfuzz.distance import DamerauLevenshtein
 
 from rag.answer.question import GAZETTEER
-from rag.text.lexical import STOPWORDS
+from rag.text.lexical import STOPWORDS, inflection_head
 
 # Words the lists hold that German sentences use as ordinary words far more often than as names.
 _COMMON_WORDS = frozenset(
@@ -235,7 +235,7 @@ def mentions(text: str, name: str) -> bool:
 def _names_word(word: str, text: str, tokens: set[str]) -> bool:
     """Whether ``text`` (folded, with its ``tokens``) has ``word`` by its stem, a genitive by the
     word without its s („Ponts“ by „du Pont“, not by „Pontius“), or misspelt if long."""
-    prefix = word[: max(5, len(word) - 3)]
+    prefix = inflection_head(word)
     return (
         prefix in text
         or (word.endswith("s") and word[:-1] in tokens)

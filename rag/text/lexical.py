@@ -95,6 +95,12 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+def inflection_head(word: str) -> str:
+    """What an inflection keeps of a word or stem: all but its last three letters, at least five
+    („vertreten“ and „vertritt“ share „vertr“)."""
+    return word[: max(5, len(word) - 3)]
+
+
 def word_parts(word: str) -> list[str]:
     return [p for p in re.split(r"[-‑]", word) if p]
 
