@@ -357,8 +357,8 @@ def candidates(
         )
     matrix = np.asarray([r[-1] for r in rows], dtype=np.float32)
     dense, lexical = FEATURES.index("dense"), FEATURES.index("lexical")
-    matrix[:, dense + 1] = matrix[:, dense] - matrix[:, dense].max()
-    matrix[:, lexical + 1] = matrix[:, lexical] - matrix[:, lexical].max()
+    matrix[:, FEATURES.index("dense_gap")] = matrix[:, dense] - matrix[:, dense].max()
+    matrix[:, FEATURES.index("lexical_gap")] = matrix[:, lexical] - matrix[:, lexical].max()
     matrix[:, FEATURES.index("lexical_local")] = german * _local_share(
         sentence_cover, [(r[0].doc_id, r[7]) for r in rows]
     )
