@@ -50,7 +50,6 @@ class Draft:
     short_answer: str | None
     abstained: bool
     citations: list[Citation]
-    support: float
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,7 @@ class ExtractiveAnswerer:
         """The answer to ``q`` from ``passages``, read in ``store``, the index snapshot they came from."""
         scored, threshold = self.score(q, passages, store)
         if not scored or scored[0].probability < threshold:
-            return Draft(abstain_text(passages), None, True, [], scored[0].probability if scored else 0.0)
+            return Draft(abstain_text(passages), None, True, [])
         chosen = answering(
             scored,
             threshold,
@@ -182,7 +181,7 @@ class ExtractiveAnswerer:
             lambda c: names.names_the_asked_place(q.text, c.text),
         )
         if chosen is None:
-            return Draft(abstain_text(passages), None, True, [], scored[0].probability)
+            return Draft(abstain_text(passages), None, True, [])
         best, runner = chosen
         c = best.candidate
         cited = [best, *([runner] if runner else [])]
@@ -214,7 +213,7 @@ class ExtractiveAnswerer:
         if conflict is not None:
             other = conflict.candidate
             lines.append(f"Die Quellen weichen ab – „{other.passage.title}“ schreibt: „{other.text}“ [{n}]")
-        return Draft("\n\n".join(lines), short, False, citations, best.probability)
+        return Draft("\n\n".join(lines), short, False, citations)
 
 
 def says_unknown(q: QuestionInfo, c: Candidate) -> bool:

@@ -108,7 +108,7 @@ def validate_citations(text: str, passages: Sequence[Passage]) -> Draft:
     """Drop markers that point to no passage, renumber the rest, quote the supporting sentences."""
     text = text.strip()
     if not text or ABSTAIN_TEXT.rstrip(".") in text:
-        return Draft(ABSTAIN_TEXT, None, True, [], 0.0)
+        return Draft(ABSTAIN_TEXT, None, True, [])
     order: list[int] = []
 
     def renumber(match: re.Match[str]) -> str:
@@ -121,8 +121,8 @@ def validate_citations(text: str, passages: Sequence[Passage]) -> Draft:
     cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", _MARKER.sub(renumber, text)).strip()
     citations = [_quote(n, passages[old - 1], cleaned) for n, old in enumerate(order, start=1)]
     if not citations:
-        return Draft(f"{cleaned}\n\n{UNCITED_NOTE}", None, False, [], 0.0)
-    return Draft(cleaned, None, False, citations, 1.0)
+        return Draft(f"{cleaned}\n\n{UNCITED_NOTE}", None, False, [])
+    return Draft(cleaned, None, False, citations)
 
 
 def _quote(n: int, p: Passage, answer: str) -> Citation:
