@@ -288,3 +288,26 @@ def test_beside_a_personal_pronoun_the_possessive_is_left_as_it_stands() -> None
         "Was hat René Wagner vor seiner Zeit"
     )
     assert standalone_question("Wie alt ist seine Frau?", coach).startswith("Wie alt ist René Wagners Frau?")
+
+
+def test_there_is_the_place_a_which_place_question_was_answered_with() -> None:
+    previous = turns("An welchem Standort hat ver.di im März zum Streik aufgerufen?", "In Koblenz [1].")
+    assert standalone_question("Und was verlangt die Gewerkschaft dort?", previous).startswith(
+        "Was verlangt die Gewerkschaft in Koblenz?"
+    )
+
+
+def test_there_is_never_a_time_of_the_previous_question() -> None:
+    previous = turns("Wie viele Besucher kamen im Vorjahr zum Festival in Wiesen?", "Rund 20.000 [1].")
+    assert "in Wiesen" in standalone_question("Und wie viele waren es dort?", previous)
+    previous = turns("Wer siegte am Sonntag in Nischnij Tagil?", "Daniela Iraschko-Stolz [1].")
+    assert "am Sonntag" not in standalone_question("Und wer wurde dort Dritte?", previous).split("?")[0]
+
+
+def test_he_is_the_person_a_question_with_a_preposition_was_answered_with() -> None:
+    previous = turns("Mit wem hat sich Erdogan getroffen?", "Mit dem CHP-Abgeordneten Deniz Baykal [1].")
+    assert standalone_question("Und was hat er danach gesagt?", previous).startswith(
+        "Was hat Deniz Baykal danach gesagt?"
+    )
+    previous = turns("Mit wem ist Madonna verheiratet?", "Mit Guy Ritchie [1].")
+    assert standalone_question("Und wo ist er geboren?", previous).startswith("Wo ist Guy Ritchie geboren?")

@@ -13,7 +13,7 @@ from typing import TypedDict
 from rag.answer.names import is_first_name, is_place
 from rag.answer.question import CONTEXT, GAZETTEER, answer_type
 from rag.text.lexical import APPROXIMATORS, STOPWORDS
-from rag.text.timeexpr import MONTHS
+from rag.text.timeexpr import MONTHS, WEEKDAYS
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _LEAD = re.compile(
@@ -49,6 +49,7 @@ _RUN = re.compile(r"[A-ZÄÖÜ][\w'’-]*(?:\s+[A-ZÄÖÜ][\w'’-]*)+")  # capi
 _NOT_A_NAME = STOPWORDS | {w for a in APPROXIMATORS for w in a.split()}  # „Rund“ opens no name
 _PREPOSITIONS = set("in im an am auf aus bei beim nach zu zum zur für von mit at on for from to with".split())
 _AT, _IN = {"in", "im", "beim", "bei", "am"}, "in"  # kept before a place; „nach/aus Berlin“ becomes „in Berlin“
+_TIMES = {*MONTHS, *WEEKDAYS, *"vorjahr jahr monat quartal sommer winter herbst frühjahr frühling".split()}
 _PLACE = re.compile(r"\b(in|im|beim|bei|am|nach|aus)\s+((?:der |dem |den )?[A-ZÄÖÜ][\w-]*(?:\s+[A-ZÄÖÜ][\w-]*)*)")
 _NOUN = r"(?:[a-zäöüß]+e[mnrs]?\s+)?[A-ZÄÖÜ][\w-]*(?:\s+(?:19|20)\d\d)?"  # „neue Wohnungen“, „Haushalt 2025“
 _TOPIC = re.compile(rf"\b(?i:wie\s+(viele?)|welche[mnrs]?)\s+({_NOUN})|\b((?:de[rnm]|die|das|eine?n?)\s+{_NOUN})")
@@ -95,17 +96,19 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
     q = _RELATIVE_PERIOD.sub(lambda m: _shifted_period(m, previous), q)  # „im Monat davor“ → „im März“
     rest = _LEAD.sub("", q, count=1).strip(" ,").rstrip(" ?!.")
     short = _short_answer(answer)
-    # the answer names the person unless it is a place („In Rom“) or what was counted, dated or measured
+    kind = answer_type(previous)
+    # the answer names the person unless it is a place („In Rom“) or what was counted, dated or measured;
+    # after „Mit wem …?“ „Mit Guy Ritchie“ names one
     named = (
         _name(short)
-        if short and short.split()[0].lower() not in _PREPOSITIONS and answer_type(previous) not in _COUNTED
+        if short and (short.split()[0].lower() not in _PREPOSITIONS or kind == "person") and kind not in _COUNTED
         else None
     )
     who = _WHO.match(previous)  # unanswered „Wer …?“: person unknown
     person = _identity(previous) or named or (None if who else _name(previous))
     m = None if who else _TOPIC.search(previous)
     topic, plural = ((m[2] or m[3]), (m[1] or "").lower() == "viele") if m else (None, False)
-    resolved = _resolve(rest, person, _place(previous, short), topic, plural, bool(_ENGLISH.search(q)))
+    resolved = _resolve(rest, person, _place(previous, short, kind), topic, plural, bool(_ENGLISH.search(q)))
     if plural:  # „Und wie viele hatte man …?“ → „Wie viele Tiger hatte man …?“
         resolved = _BARE_COUNT.sub(rf"\1 {topic} ", resolved)
     words = rest.split()
@@ -161,17 +164,19 @@ def _identity(question: str) -> str | None:
     return None
 
 
-def _place(previous: str, short: str | None) -> str | None:
-    """What „dort“ stands for: the answer to „Wo …?“, else the place the previous question named."""
-    if short and _WHERE.match(previous):
+def _place(previous: str, short: str | None, kind: str) -> str | None:
+    """What „dort“ stands for: the answer to „Wo …?“ or „An welchem Standort …?“, else the place the previous
+    question named (not a time: „im März“, „am Montag“, „im Vorjahr“)."""
+    if short and (_WHERE.match(previous) or kind == "place"):
         return short[0].lower() + short[1:] if short.split()[0].lower() in _PREPOSITIONS else f"{_IN} {short}"
-    if m := _PLACE.search(previous):
-        return f"{m.group(1) if m.group(1) in _AT else _IN} {m.group(2)}"
+    for m in _PLACE.finditer(previous):
+        if m.group(2).split()[-1].lower() not in _TIMES:
+            return f"{m.group(1) if m.group(1) in _AT else _IN} {m.group(2)}"
     return next((f"{_IN} {p}" for p in _places(previous)), None)
 
 
 def _places(text: str) -> list[str]:
-    return [w for w in re.findall(r"[\w-]+", text) if is_place(w)]
+    return [w for w in re.findall(r"[\w-]+", text) if w[0].isupper() and is_place(w)]  # not „ver“ of „ver.di“
 
 
 def _decline(phrase: str, case: str) -> str:

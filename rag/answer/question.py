@@ -27,8 +27,9 @@ _LEAD = re.compile(
 )
 # „Welche[mnrs] (adjective) noun“: the noun names what is asked („In welchem Berliner Stadtteil …“).
 _WHICH = r"welche[mnrs]?\s+(?:\w+(?:e|en|er|es|em)\s+)?"
-_PLACES = (  # compounds of the first kind too: „Grenzstadt“, „Bundesland“ (not of „Ort“: „Sport“, „Wort“)
-    r"(?:[\w-]*(?:stadt|land|dorf|straße|insel|hafen|staat)|ort|orte|orten|region|gemeinde|bezirk|stadtteil|viertel|"
+_PLACES = (  # compounds of the first kind too: „Grenzstadt“, „Bundesland“; of „Ort“ only these („Sport“, „Wort“)
+    r"(?:[\w-]*(?:stadt|land|dorf|straße|insel|hafen|staat)|[\w-]*(?:standort|wohnort|geburtsort|tatort)e?n?"
+    r"|ort|orte|orten|region|gemeinde|bezirk|stadtteil|viertel|"
     r"kreuzung|provinz|kanton)"
 )
 ROLES = (
@@ -105,7 +106,7 @@ _NOT_AUXILIARY = r"(?!(?:is|was|are|were|do|does|did|has|have|had|can|could|will
 """„What did President Obama say?“ asks for what he said, not for a person."""
 _TYPE_PATTERNS: list[tuple[AnswerType, str]] = [
     ("name", r"^(wie (heißt|heisst|nennt sich|lautet|nennt man)|what is the name|what was the name)\b"),
-    ("age", r"^(wie alt|in welchem alter|mit wie viel(en)? jahren|how old|at what age)\b"),
+    ("age", r"^(wie alt|how old)\b"),
     ("duration", r"^(wie lange|wie ?vielen? (jahren?|monaten?|wochen|tagen?|stunden|minuten)|how long)\b"),
     ("count", r"^(wie ?vielen?|how many)\b|\bwie ?vielen?\b"),  # „Aus wie vielen Ländern …?“
     (
@@ -183,6 +184,7 @@ GAZETTEER = STATES | frozenset(
 )
 
 
+_ASKS_AGE = re.compile(r"^(?:(?:und|aber|and)\s+)?(?:in welchem alter|mit wie ?viel(?:en)? jahren|at what age)\b")
 # Within a question, question words are written in lower case („Tsai Ing Wen“ is a name).
 _LATER_QUESTION_WORD = re.compile(r"(?<=\s)(?:wer|wen|wem|wie|wann|wo|woher|wohin|warum|wieso|weshalb|welche[mnrs]?)\b")
 
@@ -191,6 +193,8 @@ def answer_type(question: str) -> AnswerType:
     """The type of the first pattern that fits the question (after a leading „und“ or preposition), or
     else its part from a later question word: keywords typed „thiem buenos aires 2016 halbfinale gegen wen“."""
     low = question.lower()
+    if _ASKS_AGE.search(low):  # before the preposition goes: „Mit wie vielen Jahren …“ is an age, „Nach …“ a duration
+        return "age"
     for asked in (_LEAD.sub("", low), *(low[m.start() :] for m in _LATER_QUESTION_WORD.finditer(question))):
         kind = next((kind for kind, pattern in _TYPE_PATTERNS if re.search(pattern, asked)), None)
         if kind:

@@ -70,7 +70,12 @@ def test_yes_no_questions(question: str, answer_type: str) -> None:
         ("Aus wie vielen Ländern kommen die Gründer?", "count"),  # the dative „wie vielen“
         ("Wie vielen Abgeordneten wird die Immunität entzogen?", "count"),
         ("Nach wie vielen Jahren kehrte er zurück?", "duration"),
+        ("Mit wie vielen Jahren starb er?", "age"),  # the preposition tells an age from a duration
+        ("In welchem Alter starb er?", "age"),
+        ("Und in welchem Alter?", "age"),
+        ("At what age did he die?", "age"),
         ("In welchem Bundesstaat wurde er verurteilt?", "place"),
+        ("An welchem Standort wurde gestreikt?", "place"),  # of the compounds of „Ort“ only these
         ("In welchen Städten fahren die Autos?", "list"),  # „welchen“ and a plural
         ("Welchen Umsatz erzielte das Unternehmen?", "other"),  # „welchen“ and a singular
     ],
