@@ -214,7 +214,7 @@ def holds_a_quantity(sentence: str, span: str | None, count: bool) -> bool:
 
 UNKNOWN = re.compile(
     r"\b(?:ist|sind|war|waren|bleibt|bleiben|blieb|blieben)\s+(?:\w+\s+){0,2}?(?:noch\s+)?"
-    r"(?:unklar|unbekannt|nicht\s+(?:klar|bekannt|geklärt))\b"
+    r"(?:unklar|unbekannt|ungewiss|nicht\s+(?:klar|bekannt|geklärt))\b"
     r"|\b(?:wurden?|werden)\s+(?:\w+\s+){0,2}?(?:nicht|keine)\s+(?:\w+\s+)?"
     r"(?:genannt|bekanntgegeben|bekannt\s+gegeben|beziffert|mitgeteilt)\b"
     r"|\b(?:nannten?|machten?)\s+(?:\w+\s+){0,3}?keine\s+(?:\w+\s+)?(?:Angaben|Zahlen|Details)\b"

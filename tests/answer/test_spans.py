@@ -283,6 +283,8 @@ def test_a_sentence_about_other_states(question: str, sentence: str, elsewhere: 
         ("Wer die Partei anführt, steht noch nicht fest.", True),
         ("Der Termin verschob sich, ein neues Datum steht nicht fest.", True),
         ("Der Termin ist noch offen.", True),
+        ("Wie lang der Grenzeinsatz dauern wird, ist ungewiss.", True),
+        ("Für die Behörde sind sie unsicher und gefährlich.", False),  # unsafe, not unknown
         ("Er wollte das Amt nicht verlieren.", False),
         ("Die Ursache ist klar: ein Kurzschluss.", False),
         ("Der Preis wurde mit 500 Euro genannt.", False),
