@@ -86,7 +86,7 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens (hyphenated compounds kept whole), stop words removed."""
-    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
+    return [w for w in map(str.lower, _WORD.findall(text)) if w not in STOPWORDS]
 
 
 @lru_cache(maxsize=1 << 20)
@@ -160,6 +160,10 @@ def terms(
     ``expanded`` holds the words split so far (their ``word_terms``), shared between calls with one
     ``vocabulary``: each distinct word is split once."""
     seen: dict[str, list[str]] = {} if expanded is None else expanded
-    return [
-        t for w in words(text) for t in (seen.get(w) or seen.setdefault(w, word_terms(w, vocabulary)))
-    ] + time_terms(times)
+    out: list[str] = []
+    for w in words(text):
+        split = seen.get(w)
+        if split is None:
+            split = seen[w] = word_terms(w, vocabulary)
+        out.extend(split)
+    return out + time_terms(times)

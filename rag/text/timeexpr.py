@@ -295,6 +295,12 @@ _COMPILED = [(re.compile(rf"(?<!\w)(?:{p})(?!\w)", re.IGNORECASE), f) for p, f i
 _UNNAMED = "|".join(re.sub(r"\(\?P<\w+>", "(?:", p) for p, _ in _PATTERNS)
 _ANY_TIME = re.compile(rf"(?<!\w)(?:{_UNNAMED})(?!\w)", re.IGNORECASE)
 """All patterns in one, their groups unnamed: most sentences state no time, and one search tells so."""
+_CUE = re.compile(
+    rf"{_YEAR}|\d\.\s?(?:{_MONTH})|jahr|monat|quartal|woche|gestern|heute|morgen|year|month|tag|mittwoch",
+    re.IGNORECASE,
+)
+"""What every pattern needs: a year, a day of a month, or a word (weekdays but Mittwoch end in „tag“).
+Found in a fraction of the time ``_ANY_TIME`` takes, it spares that search on most sentences."""
 
 
 def resolve_times(text: str, ref_date: str | None) -> list[TimeMention]:
@@ -303,7 +309,7 @@ def resolve_times(text: str, ref_date: str | None) -> list[TimeMention]:
     Overlapping matches: the longest that resolves wins, so "in den ersten drei Monaten dieses
     Jahres" is one mention (``2025-Q1``) and not also a year.
     """
-    if not _ANY_TIME.search(text):
+    if not _CUE.search(text) or not _ANY_TIME.search(text):
         return []
     ref = _parts(ref_date)
     candidates = [(m.start(), m.end(), m, f) for p, f in _COMPILED for m in p.finditer(text)]
