@@ -197,9 +197,8 @@ def _names_one_of(places: Iterable[str], sentence: str) -> bool:
 
 
 def is_first_name(word: str) -> bool:
-    """„Steffen“, „Nichelle“, „Abdel“; for „Karl-Heinz“ its first part."""
-    low = word.lower()
-    return low in _first_names() or low.split("-")[0] in _first_names()
+    """„Steffen“, „Nichelle“, „Abdel“, „Karl-Heinz“ (every part; „Nato-Generalsekretär“ is no name)."""
+    return all(part in _first_names() for part in word.lower().split("-"))
 
 
 def is_place(name: str) -> bool:

@@ -75,6 +75,8 @@ ROLES = (
     "abgeordneter",
     "vorsitzende",
     "vorsitzender",
+    "sekretär",
+    "sekretärin",
     "ceo",
     "stürmer",
     "verteidiger",

@@ -146,6 +146,9 @@ def test_typed_answers_are_whole_phrases(phrase: str) -> None:
         # a person by a first name from the name list, not a capitalised noun pair
         ("Wer sang?", "Die US-Schauspielerin Nichelle Nichols sang.", "Nichelle Nichols"),
         ("Wer sang?", "Die Spanische Hofreitschule sang.", None),
+        ("Wer sprach?", "Der Nato-Generalsekretär Mark Rutte sprach.", "Mark Rutte"),  # „Nato“ alone is a first name
+        ("Wer sprach?", "Nato-Generalsekretär Mark Rutte sprach.", "Mark Rutte"),
+        ("Wer sprach?", "Der Politiker Karl-Heinz Grasser sprach.", "Karl-Heinz Grasser"),
         # organisations after the word for their kind, or by a club's abbreviation
         ("Von welchem Verein kommt er?", "Er kommt vom deutschen Drittligisten VfR Aalen.", "VfR Aalen"),
         ("Which company did he run?", "Er stand an der Spitze der Software-Firma Intuit.", "Intuit"),
