@@ -192,17 +192,31 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
     for m in _NAME.finditer(s):
         words = m.group(0).split()
         before = (s[: m.start()].split() or [""])[-1]
-        found = [words[i : i + 2] for i in range(len(words) - 1) if is_first_name(words[i])]
+        starts = [i for i in range(len(words) - 1) if is_first_name(words[i])]
+        # „Kevin De Bruyne“: „De“ is on the first-name list too, but here within a family name
+        found = [i for i in starts if not (i - 1 in starts and words[i].lower() in _PARTICLES)]
         roles = [
             i for i, w in enumerate([before, *words[:-2]]) if any(w.lower().strip(",.").endswith(r) for r in ROLES)
         ]
         if not found and roles:
-            found = [words[roles[-1] : roles[-1] + 2]]
-        for name in found:
+            found = [roles[-1]]
+        for i in found:
+            name = words[i : i + 2]
             if name[0].lower() in _NOT_NAMES or any(_in_question(t, q) or t.lower() in GAZETTEER for t in name):
                 continue
+            if name[1].lower() in _PARTICLES:  # „Kevin De Bruyne“, „Alexander Van der Bellen“: not „Kevin De“
+                tail = words[i + 2 : i + 3] or (t.group(0).split() if (t := _SURNAME.match(s, m.end())) else [])
+                if not tail:
+                    continue
+                name += tail
             names.append(" ".join(name))
     return names
+
+
+_PARTICLES = frozenset("van von de der den del della da di du dos das la le ter ten al el bin ibn".split())
+"""Words inside family names („Van der Bellen“, „De Bruyne“, „von der Leyen“)."""
+_SURNAME = re.compile(rf"(?:\s+(?:{'|'.join(_PARTICLES)}))*\s+[A-ZÄÖÜ][\w'-]+")
+"""The rest of a family name after a run of capitalised words that ends in a particle: „ der Bellen“."""
 
 
 def holds_a_quantity(sentence: str, span: str | None, count: bool) -> bool:

@@ -149,6 +149,10 @@ def test_typed_answers_are_whole_phrases(phrase: str) -> None:
         ("Wer sprach?", "Der Nato-Generalsekretär Mark Rutte sprach.", "Mark Rutte"),  # „Nato“ alone is a first name
         ("Wer sprach?", "Nato-Generalsekretär Mark Rutte sprach.", "Mark Rutte"),
         ("Wer sprach?", "Der Politiker Karl-Heinz Grasser sprach.", "Karl-Heinz Grasser"),
+        # a family name with its particles, never a first name and a particle alone
+        ("Wer gewann?", "Gewonnen hat Alexander Van der Bellen mit 53 Prozent.", "Alexander Van der Bellen"),
+        ("Wer gewann?", "Den Titel holte Kevin De Bruyne.", "Kevin De Bruyne"),
+        ("Wer gewann?", "Den Titel holte am Ende Kevin De.", None),
         # organisations after the word for their kind, or by a club's abbreviation
         ("Von welchem Verein kommt er?", "Er kommt vom deutschen Drittligisten VfR Aalen.", "VfR Aalen"),
         ("Which company did he run?", "Er stand an der Spitze der Software-Firma Intuit.", "Intuit"),
