@@ -215,7 +215,7 @@ def _names(s: str, q: QuestionInfo) -> list[str]:
 
 _PARTICLES = frozenset("van von de der den del della da di du dos das la le ter ten al el bin ibn".split())
 """Words inside family names („Van der Bellen“, „De Bruyne“, „von der Leyen“)."""
-_SURNAME = re.compile(rf"(?:\s+(?:{'|'.join(_PARTICLES)}))*\s+[A-ZÄÖÜ][\w'-]+")
+_SURNAME = re.compile(rf"(?:\s+(?:{'|'.join(sorted(_PARTICLES))}))*\s+[A-ZÄÖÜ][\w'-]+")
 """The rest of a family name after a run of capitalised words that ends in a particle: „ der Bellen“."""
 
 
