@@ -10,7 +10,7 @@ from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import ConfigDict
 
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.followup import Turn, standalone_question
+from rag.answer.followup import Turn, previous_answer, standalone_question
 from rag.answer.llm import LLMAnswerer
 from rag.answer.question import analyse
 from rag.index.store import IndexStore
@@ -56,7 +56,7 @@ class NewsQAChain(RunnableSerializable[ChainInput, Answer]):
         search = self.retriever.search
         passages = search.search(standalone, input.get("top_k") or self.retriever.k, input.get("filters"), store)
         t2 = time.perf_counter()
-        q = analyse(standalone, *search.reference(store))
+        q = analyse(standalone, *search.reference(store), previous_answer(question, history))
 
         def finish(text: str, short: str | None, abstained: bool, citations: list[Citation], final: bool) -> Answer:
             now = time.perf_counter()

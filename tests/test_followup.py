@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from rag.answer.followup import Turn, is_followup, standalone_question
+from rag.answer.followup import Turn, is_followup, previous_answer, standalone_question
 
 HISTORY: list[Turn] = [
     {
@@ -311,3 +311,10 @@ def test_he_is_the_person_a_question_with_a_preposition_was_answered_with() -> N
     )
     previous = turns("Mit wem ist Madonna verheiratet?", "Mit Guy Ritchie [1].")
     assert standalone_question("Und wo ist er geboren?", previous).startswith("Wo ist Guy Ritchie geboren?")
+
+
+def test_a_follow_up_leans_on_the_last_answer() -> None:
+    history = turns("Wie viele Tiger wurden in Bhutan gezählt?", "103 Tiger [1].")
+    assert previous_answer("Und wie viele hatte man vorher geschätzt?", history) == "103 Tiger [1]."
+    assert previous_answer("Wie viele Tiger leben in Nepal?", history) is None  # stands alone
+    assert previous_answer("Und wie viele hatte man vorher geschätzt?", []) is None

@@ -77,6 +77,9 @@ FEATURES = (
     "dateline",
     "dateline_unfit",
     "count_unasked",
+    "previous_sentence",
+    "previous_near",
+    "repeats_previous",
 )
 """Feature names, in the order of ``Candidate.features`` and of the selector's weights."""
 
@@ -239,6 +242,8 @@ def candidates(
     q_stems = [stem(w) for w in words(asked.text)]
     best_score = max((p.score for p in passages), default=1.0) or 1.0
     measured_unknown = float(q.measured is not None and not q.english and not known_word(q.measured, vocabulary))
+    previous = _previous_weights(q.previous_answer, idf)
+    said: dict[str, list[int]] = {}  # per article: the sentences that said the previous answer
     raw: list[tuple[Passage, int, int, int, int, float, float, float, float, frozenset[str], bool]] = []
     misses_focus: dict[str, float] = {}  # the article never names a name or place the question hinges on
     for rank, p in enumerate(passages, start=1):
@@ -251,6 +256,8 @@ def candidates(
         cos = vectors @ query
         residual, central = _residual_cosines(vectors, query)
         article_found = cover.found(f"{p.title} {p.text}", p.times)
+        if previous:
+            said[p.doc_id] = _said(previous, [cover.found(body[s:e]) for s, e in stored.spans])
         for i, (s, e) in enumerate(stored.spans):
             if e - s < _MIN_CHARS:
                 continue
@@ -352,6 +359,8 @@ def candidates(
                     lead,
                     lead * untyped,
                     float(span is not None and kind in ("count", "amount") and counts_the_unasked(span, q)),
+                    *_after_previous(index, said.get(p.doc_id, [])),
+                    float(bool(previous and span and _numbers(span) & _numbers(q.previous_answer or ""))),
                 ],
             )
         )
@@ -369,6 +378,30 @@ def candidates(
         Candidate(p, rank, start, end, sentence, span, notes, features)
         for (p, rank, start, end, sentence, span, notes, _, _), features in zip(rows, matrix, strict=True)
     ]
+
+
+def _previous_weights(answer: str | None, idf: Callable[[str], float]) -> dict[str, float]:
+    """The stems of a follow-up's previous answer, by rarity (none without a previous answer)."""
+    return {t: idf(t) for t in terms(re.sub(r"\[\d+\]", " ", answer))} if answer else {}
+
+
+def _said(previous: Mapping[str, float], found: Sequence[frozenset[str]]) -> list[int]:
+    """The sentences of an article that hold most of the previous answer's stems, when one holds at least
+    half of them: where the article said what was answered before. A stem weighs by its rarity, divided
+    by the number of the article's sentences that have it: „103“ tells where „103 Tiger“ was said, „Tiger“
+    stands all over the story."""
+    weights = {t: w / max(1, sum(t in f for f in found)) for t, w in previous.items()}
+    total = sum(weights.values()) or 1.0
+    shares = [sum(w for t, w in weights.items() if t in f) / total for f in found]
+    best = max(shares, default=0.0)
+    return [i for i, share in enumerate(shares) if share == best] if best >= 0.5 else []
+
+
+def _after_previous(index: int, said: Sequence[int]) -> tuple[float, float]:
+    """Whether a sentence said the previous answer, and 1/distance to the nearest that did (one to three
+    sentences away): a follow-up asks what the story says there or just after."""
+    distance = min((abs(index - i) for i in said), default=0)
+    return float(index in said), 1.0 / distance if 1 <= distance <= 3 else 0.0
 
 
 def _residual_cosines(vectors: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -90,7 +90,7 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
     if not asked or not is_followup(q):
         return q
     previous = CONTEXT.sub("", standalone_question(turns[asked[-1]]["content"], turns[: asked[-1]]))  # resolved too
-    answer = next((t["content"] for t in turns[asked[-1] + 1 :] if t.get("role") == "assistant"), None)
+    answer = _last_answer(turns, asked[-1])
     if year := _YEAR.search(previous):  # „Und im Jahr davor?“ → the previous question's year - 1
         q = _RELATIVE_YEAR.sub(lambda m: str(int(year.group()) + (-1 if m[1].lower() in _EARLIER else 1)), q)
     q = _RELATIVE_PERIOD.sub(lambda m: _shifted_period(m, previous), q)  # „im Monat davor“ → „im März“
@@ -116,6 +116,20 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
         return _fragment(resolved, previous)
     thin = any(w.lower() in _BACK for w in words) or bool(topic) and any(w.lower() in _DA for w in words)
     return _with_context(f"{resolved[:1].upper()}{resolved[1:]}?", previous, person, thin)
+
+
+def previous_answer(question: str, history: Sequence[Turn] | None) -> str | None:
+    """The answer a follow-up leans on: what was said to the last question (None when the question stands
+    alone). The follow-up's answer mostly stands in the sentence that said it or a few sentences on."""
+    turns = list(history or [])
+    asked = [i for i, t in enumerate(turns) if t.get("role") == "user"]
+    if not asked or not is_followup(question.strip()):
+        return None
+    return _last_answer(turns, asked[-1])
+
+
+def _last_answer(turns: Sequence[Turn], asked: int) -> str | None:
+    return next((t["content"] for t in turns[asked + 1 :] if t.get("role") == "assistant"), None)
 
 
 def _shifted_period(m: re.Match[str], previous: str) -> str:

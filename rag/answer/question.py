@@ -228,6 +228,8 @@ class QuestionInfo:
     """A pattern for the unit the answer must carry, when the question implies one („Wie viel wiegt …“: kg)."""
     time_notes: tuple[str, ...] = ()
     """Relative times of the question as resolved („letztes Jahr“ = 2025, bezogen auf …), for the answer."""
+    previous_answer: str | None = None
+    """For a follow-up, the answer given to the previous question (``followup.previous_answer``)."""
 
     def as_asked(self) -> QuestionInfo:
         """The question without the key words a follow-up carries over in brackets: they find the story, while
@@ -244,10 +246,13 @@ class QuestionInfo:
         return replace(self, text=text, terms=terms, focus=tuple(f for f in self.focus if f in low))
 
 
-def analyse(question: str, reference_date: str | None = None, reference: str = "") -> QuestionInfo:
+def analyse(
+    question: str, reference_date: str | None = None, reference: str = "", previous_answer: str | None = None
+) -> QuestionInfo:
     """Break ``question`` down; its relative times („vor zwei Jahren“) count from ``reference_date``.
 
-    ``reference`` says in words what that date is (the newest article's date, or today) for the answer.
+    ``reference`` says in words what that date is (the newest article's date, or today) for the answer;
+    ``previous_answer``: what was answered to the question a follow-up leans on.
     """
     q = question.strip()
     kind = answer_type(q)
@@ -264,7 +269,8 @@ def analyse(question: str, reference_date: str | None = None, reference: str = "
     # What is measured is looked up in the articles' German vocabulary: not for English questions.
     measured = _measured(q) if kind in ("amount", "count", "duration") and not english else None
     unit = _unit(q, kind == "amount")
-    return QuestionInfo(q, kind, terms, tuple(_focus_terms(resolved)), times, measured, english, unit, notes)
+    focus = tuple(_focus_terms(resolved))
+    return QuestionInfo(q, kind, terms, focus, times, measured, english, unit, notes, previous_answer)
 
 
 # What a quantity question measures → the unit its answer must carry. The adjective after „wie“ names

@@ -29,7 +29,7 @@ import numpy as np
 
 from rag.answer.extractive import RUNNER_UP
 from rag.answer.features import Candidate
-from rag.answer.followup import standalone_question
+from rag.answer.followup import previous_answer, standalone_question
 from rag.answer.question import analyse
 from rag.answer.selector import KINDS, MODEL_FILE, LogisticModel, Selector, document_kind, model_inputs
 from rag.evaluation.gold import article_id, load_gold
@@ -87,7 +87,7 @@ def _ask(rag: RAG, question: str, history: list | None, drop: set[str]) -> tuple
         ids = [{d, article_id(d)} for d in (p.doc_id for p in passages)]
         passages = [p for p, doc in zip(passages, ids, strict=True) if not (doc | set(p.duplicates)) & drop][:k]
     store = rag.store
-    q = analyse(standalone, *rag.chain.retriever.search.reference(store))
+    q = analyse(standalone, *rag.chain.retriever.search.reference(store), previous_answer(question, history))
     cands, lengths = rag.chain.extractive.candidates(q, passages, store)
     return cands, float(np.median(list(lengths.values()))) if lengths else 0.0
 

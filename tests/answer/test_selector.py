@@ -108,6 +108,31 @@ def test_question_words_outside_the_clause_of_the_short_answer(sentence: str, of
     assert (cand.features[FEATURES.index("lexical_off_span")] > 0) == off_span
 
 
+def test_a_follow_up_knows_the_sentence_that_gave_the_previous_answer_and_those_after_it() -> None:
+    body = (
+        "In Bhutan wurden erstmals Tiger gezählt. 103 Tiere leben dort in freier Wildbahn. "
+        "Bei einer früheren Schätzung war von 75 Raubkatzen ausgegangen worden. Der WWF ist zufrieden. "
+        "Der Verband lobt die Regierung. In Bangladesch ergab die Zählung 106 Tiger."
+    )
+    sentences = [s if s.endswith(".") else s + "." for s in body.split(". ")]
+    spans = [(body.index(s), body.index(s) + len(s)) for s in sentences]
+    passage = Passage("t.txt::0", "t.txt", "Tiger", None, None, body, 0, len(body), 0.03)
+    stored = {"t.txt": ArticleSentences(spans, np.ones((len(spans), 8), dtype=np.float16))}
+    query = np.ones(8, dtype=np.float32) / np.sqrt(8)
+    question = "Wie viele Tiger hatte man vorher geschätzt? (Bhutan)"
+
+    def column(name: str, previous: str | None) -> list[float]:
+        q = analyse(question, previous_answer=previous)
+        cands = candidates(q, [passage], stored, {"t.txt": body}, query, lambda t: 1.0, set())
+        return [float(c.features[FEATURES.index(name)]) for c in cands]
+
+    assert column("previous_sentence", "103 Tiger [1].") == [0, 1, 0, 0, 0, 0]
+    assert column("previous_near", "103 Tiger [1].") == pytest.approx([1, 0, 1, 0.5, 1 / 3, 0])
+    assert column("repeats_previous", "103 Tiger [1].") == [0, 1, 0, 0, 0, 0]
+    for name in ("previous_sentence", "previous_near", "repeats_previous"):  # no previous answer, or none said
+        assert column(name, None) == column(name, "Christoph Strasser.") == [0] * 6
+
+
 def test_residual_cosine_prefers_the_detail_to_the_lead() -> None:
     """The lead restates the story (its topic direction); the other sentences add each their own detail,
     the question asks the topic plus one of them. Plain cosine ranks the lead first; with the article's
