@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from rag.answer.followup import Turn, is_followup, previous_answer, standalone_question
 
 HISTORY: list[Turn] = [
@@ -218,6 +220,36 @@ def test_follow_ups_are_recognised() -> None:
         assert is_followup(question), question
     assert is_followup("What about 2025?") and is_followup("How many live there?")
     assert not is_followup("Is there snow in Berlin today?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wieso eigentlich?",  # short: nothing of its own
+        "Bei welcher Firmware klappt der?",  # der, die, das standing for a noun
+        "Bis wann sollen die aufsperren?",
+        "Woher kommen die meisten?",
+        "Wie viele Mandate werden da vergeben?",  # da, dadurch
+        "Welche U-Bahn-Linien werden dadurch voller?",
+        "Wie viele waren es insgesamt?",
+        "Where exactly did that happen?",
+        "When did they announce it?",
+    ],
+)
+def test_pronouns_and_short_questions_lean_on_the_previous_turn(question: str) -> None:
+    assert is_followup(question)
+    resolved = standalone_question(
+        question, turns("Wann beginnt die Parlamentswahl in Ägypten?", "Am 17. Oktober [1].")
+    )
+    assert resolved.endswith("(Parlamentswahl, Ägypten)")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Wie viele Menschen leben in der Steiermark?", "Wer ist der neue Trainer von Rapid Wien?", "Gibt es dort Tiger?"],
+)
+def test_an_article_before_a_noun_is_no_pronoun(question: str) -> None:
+    assert is_followup(question) == ("dort" in question)
 
 
 def test_das_standing_alone_and_demonstratives_point_back() -> None:

@@ -32,8 +32,11 @@ _ENGLISH = re.compile(r"(?i)\b(?:the|is|are|did|does|do|he|him|his|she|what|who|
 _DA = {"davon": "von", "dafür": "für", "dazu": "zu", "damit": "mit", "darüber": "über", "dagegen": "gegen"}
 _BACK = {"darunter", "daran", "darin", "dabei", "damals", "ihnen"}  # stand for no one noun: „Wie viele waren darunter?“
 _REFERRING = re.compile(
-    rf"(?i)\b(?:er|ihn|ihm|seine[mnrs]?|dort|diese[mnrs]?|die beiden|{'|'.join([*_DA, *_BACK])}|he|him|his|she)\b"
-    r"|\bdas\b(?=(?-i:\s+[a-zäöüß]+)*\W*$)"  # „Wann war das?“, „Wem wird das zugeschrieben?“, not „das Projekt“
+    rf"(?i)\b(?:er|ihn|ihm|seine[mnrs]?|dort|dorthin|da|dadurch|diese[mnrs]?|die beiden|{'|'.join([*_DA, *_BACK])}|"
+    r"he|him|his|she|it|its|they|them|their|that|those)\b"
+    r"|\b(?:war|waren|ist|sind|wird|werden) es\b"  # „Wie viele waren es insgesamt?“ (not „Gibt es …?“)
+    # „Wann war das?“, „Bei welcher Firmware klappt der?“, „Bis wann sollen die aufsperren?“, not „das Projekt“
+    r"|\b(?:das|der|die|den|dem)\b(?=(?-i:\s+[a-zäöüß]+)*\W*$)"
     r"|\b(?-i:sie|ihr(?:e[mnrs]?)?|sein(?=\s+[A-ZÄÖÜ]))\b|(?<!is )(?<!are )(?<!was )(?<!were )\bthere\b"
 )
 _POSSESSIVE = re.compile(r"(?:sein|ihr)(?:e[mnrs]?)?|his")
@@ -78,7 +81,7 @@ class Turn(TypedDict):
 def is_followup(question: str) -> bool:
     """A question that leans on the previous turn: „Und für 2025?“, „Was ist mit Polen?“, „Wie alt ist er?“."""
     q = question.strip()
-    return bool(_LEAD.match(q) or _REFERRING.search(q)) or (len(q.split()) <= 3 and not _QUESTION_WORD.match(q))
+    return bool(_LEAD.match(q) or _REFERRING.search(q)) or len(q.split()) <= 3  # „Wieso eigentlich?“, „Bei wem?“
 
 
 def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
