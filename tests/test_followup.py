@@ -350,3 +350,11 @@ def test_a_follow_up_leans_on_the_last_answer() -> None:
     assert previous_answer("Und wie viele hatte man vorher geschätzt?", history) == "103 Tiger [1]."
     assert previous_answer("Wie viele Tiger leben in Nepal?", history) is None  # stands alone
     assert previous_answer("Und wie viele hatte man vorher geschätzt?", []) is None
+
+
+def test_an_answer_to_a_question_for_no_person_names_one_only_by_a_first_name() -> None:
+    base = "Welche Militärbasis wollte der US-Nationalgardist Hasan E. angreifen?"
+    resolved = standalone_question("Mit wem wollte er das durchziehen?", turns(base, "Die Armeebasis Joliet [1]."))
+    assert resolved.startswith("Mit wem wollte Hasan E ")
+    photographer = turns("Welcher Fotograf klagt Strache?", "Kurier-Fotograf Jürg Christandl [1].")
+    assert standalone_question("Wen klagt er außerdem?", photographer).startswith("Wen klagt Jürg Christandl außerdem?")

@@ -103,7 +103,7 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
     # the answer names the person unless it is a place („In Rom“) or what was counted, dated or measured;
     # after „Mit wem …?“ „Mit Guy Ritchie“ names one
     named = (
-        _name(short)
+        _name(short, any_run=kind == "person")
         if short and (short.split()[0].lower() not in _PREPOSITIONS or kind == "person") and kind not in _COUNTED
         else None
     )
@@ -160,9 +160,10 @@ def _short_answer(answer: str | None) -> str | None:
     return re.split(r"(?<=[.!?])\s", first)[0].strip(' .„“"»«') or None
 
 
-def _name(text: str) -> str | None:
+def _name(text: str, any_run: bool = True) -> str | None:
     """The last two of two or more capitalised words („Trainer Hannu Järvenpää“ → „Hannu Järvenpää“): the
-    first such run with a first name („Luis Durnwalder“, not „Jahre Haft“ before it), else the first run."""
+    first such run with a first name („Luis Durnwalder“, not „Jahre Haft“ before it), else (``any_run``) the
+    first run."""
     runs = []
     for m in _RUN.finditer(text):
         words = list(dropwhile(lambda w: w.lower() in _NOT_A_NAME, m.group().split()))
@@ -170,7 +171,8 @@ def _name(text: str) -> str | None:
         acronym = any(len(w) >= 2 and w.replace("-", "").isupper() for w in words[-2:])  # „SPÖ Oberösterreich“
         if len(words) >= 2 and not acronym and not (before and before[-1][:1].isdigit()):  # not „50 Milliarden Euro“
             runs.append(words[-2:])
-    return " ".join(next((r for r in runs if is_first_name(r[0])), runs[0])) if runs else None
+    named = next((r for r in runs if is_first_name(r[0])), runs[0] if runs and any_run else None)
+    return " ".join(named) if named else None
 
 
 def _identity(question: str) -> str | None:
