@@ -242,7 +242,9 @@ def candidates(
     q_stems = [stem(w) for w in words(asked.text)]
     best_score = max((p.score for p in passages), default=1.0) or 1.0
     measured_unknown = float(q.measured is not None and not q.english and not known_word(q.measured, vocabulary))
-    previous = _previous_weights(q.previous_answer, idf)
+    previous_text = re.sub(r"\[\d+\]", " ", q.previous_answer or "")  # without its citation marks
+    previous = {t: idf(t) for t in terms(previous_text)} if q.previous_answer else {}  # its stems by rarity
+    previous_numbers = _numbers(previous_text)
     said: dict[str, list[int]] = {}  # per article: the sentences that said the previous answer
     raw: list[tuple[Passage, int, int, int, int, float, float, float, float, frozenset[str], bool]] = []
     misses_focus: dict[str, float] = {}  # the article never names a name or place the question hinges on
@@ -360,7 +362,7 @@ def candidates(
                     lead * untyped,
                     float(span is not None and kind in ("count", "amount") and counts_the_unasked(span, q)),
                     *_after_previous(index, said.get(p.doc_id, [])),
-                    float(bool(previous and span and _numbers(span) & _numbers(q.previous_answer or ""))),
+                    float(bool(span and _numbers(span) & previous_numbers)),
                 ],
             )
         )
@@ -378,11 +380,6 @@ def candidates(
         Candidate(p, rank, start, end, sentence, span, notes, features)
         for (p, rank, start, end, sentence, span, notes, _, _), features in zip(rows, matrix, strict=True)
     ]
-
-
-def _previous_weights(answer: str | None, idf: Callable[[str], float]) -> dict[str, float]:
-    """The stems of a follow-up's previous answer, by rarity (none without a previous answer)."""
-    return {t: idf(t) for t in terms(re.sub(r"\[\d+\]", " ", answer))} if answer else {}
 
 
 def _said(previous: Mapping[str, float], found: Sequence[frozenset[str]]) -> list[int]:

@@ -112,7 +112,7 @@ def test_a_follow_up_knows_the_sentence_that_gave_the_previous_answer_and_those_
     body = (
         "In Bhutan wurden erstmals Tiger gezählt. 103 Tiere leben dort in freier Wildbahn. "
         "Bei einer früheren Schätzung war von 75 Raubkatzen ausgegangen worden. Der WWF ist zufrieden. "
-        "Der Verband lobt die Regierung. In Bangladesch ergab die Zählung 106 Tiger."
+        "Der Verband lobt die Regierung. In Bangladesch ergab die Zählung 106 Tiger. Im Zoo lebt 1 Tiger."
     )
     sentences = [s if s.endswith(".") else s + "." for s in body.split(". ")]
     spans = [(body.index(s), body.index(s) + len(s)) for s in sentences]
@@ -126,11 +126,11 @@ def test_a_follow_up_knows_the_sentence_that_gave_the_previous_answer_and_those_
         cands = candidates(q, [passage], stored, {"t.txt": body}, query, lambda t: 1.0, set())
         return [float(c.features[FEATURES.index(name)]) for c in cands]
 
-    assert column("previous_sentence", "103 Tiger [1].") == [0, 1, 0, 0, 0, 0]
-    assert column("previous_near", "103 Tiger [1].") == pytest.approx([1, 0, 1, 0.5, 1 / 3, 0])
-    assert column("repeats_previous", "103 Tiger [1].") == [0, 1, 0, 0, 0, 0]
+    assert column("previous_sentence", "103 Tiger [1].") == [0, 1, 0, 0, 0, 0, 0]
+    assert column("previous_near", "103 Tiger [1].") == pytest.approx([1, 0, 1, 0.5, 1 / 3, 0, 0])
+    assert column("repeats_previous", "103 Tiger [1].") == [0, 1, 0, 0, 0, 0, 0]  # not „1 Tiger“ by „[1]“
     for name in ("previous_sentence", "previous_near", "repeats_previous"):  # no previous answer, or none said
-        assert column(name, None) == column(name, "Christoph Strasser.") == [0] * 6
+        assert column(name, None) == column(name, "Christoph Strasser.") == [0] * 7
 
 
 def test_residual_cosine_prefers_the_detail_to_the_lead() -> None:
