@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from rag.answer.followup import CITATION_MARKS
 from rag.answer.names import mentions
 from rag.answer.question import QuestionInfo
 from rag.answer.spans import DATELINE, WEEKDAY, counts_the_unasked, find_span
@@ -242,8 +243,8 @@ def candidates(
     q_stems = [stem(w) for w in words(asked.text)]
     best_score = max((p.score for p in passages), default=1.0) or 1.0
     measured_unknown = float(q.measured is not None and not q.english and not known_word(q.measured, vocabulary))
-    previous_text = re.sub(r"\[\d+\]", " ", q.previous_answer or "")  # without its citation marks
-    previous = {t: idf(t) for t in terms(previous_text)} if q.previous_answer else {}  # its stems by rarity
+    previous_text = CITATION_MARKS.sub("", q.previous_answer or "")
+    previous = {t: idf(t) for t in terms(previous_text)} if previous_text else {}  # its stems by rarity
     previous_numbers = _numbers(previous_text)
     said: dict[str, list[int]] = {}  # per article: the sentences that said the previous answer
     raw: list[tuple[Passage, int, int, int, int, float, float, float, float, frozenset[str], bool]] = []

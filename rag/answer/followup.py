@@ -70,6 +70,7 @@ _LOWER_ONLY = {"sie", "ihr"}
 _EXISTENTIAL = {"is", "are", "was", "were"}  # „is there“
 # Answers that name no one: „Wie viele Jahre Haft …?“ – „Drei Jahre Haft“.
 _COUNTED = ("count", "amount", "duration", "age", "date")
+CITATION_MARKS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")  # citation marks: „[1]“, „[1, 2]“
 _ABSTAINED = re.compile(r"(?i)keine Angaben|nicht beantworten|weiß ich nicht|no information|I don't know")
 
 
@@ -89,11 +90,10 @@ def standalone_question(question: str, history: Sequence[Turn] | None) -> str:
 
     A question that stands on its own, or has no earlier question to lean on, is returned as is."""
     q, turns = question.strip(), list(history or [])
-    asked = [i for i, t in enumerate(turns) if t.get("role") == "user"]
-    if not asked or not is_followup(q):
+    if (last := _leaned_on(q, turns)) is None:
         return q
-    previous = CONTEXT.sub("", standalone_question(turns[asked[-1]]["content"], turns[: asked[-1]]))  # resolved too
-    answer = _last_answer(turns, asked[-1])
+    previous = CONTEXT.sub("", standalone_question(turns[last]["content"], turns[:last]))  # resolved too
+    answer = _answer_to(turns, last)
     if year := _YEAR.search(previous):  # „Und im Jahr davor?“ → the previous question's year - 1
         q = _RELATIVE_YEAR.sub(lambda m: str(int(year.group()) + (-1 if m[1].lower() in _EARLIER else 1)), q)
     q = _RELATIVE_PERIOD.sub(lambda m: _shifted_period(m, previous), q)  # „im Monat davor“ → „im März“
@@ -125,13 +125,17 @@ def previous_answer(question: str, history: Sequence[Turn] | None) -> str | None
     """The answer a follow-up leans on: what was said to the last question (None when the question stands
     alone). The follow-up's answer mostly stands in the sentence that said it or a few sentences on."""
     turns = list(history or [])
+    last = _leaned_on(question.strip(), turns)
+    return None if last is None else _answer_to(turns, last)
+
+
+def _leaned_on(question: str, turns: Sequence[Turn]) -> int | None:
+    """Where in ``turns`` the last question stands that a follow-up leans on (None: it stands alone)."""
     asked = [i for i, t in enumerate(turns) if t.get("role") == "user"]
-    if not asked or not is_followup(question.strip()):
-        return None
-    return _last_answer(turns, asked[-1])
+    return asked[-1] if asked and is_followup(question) else None
 
 
-def _last_answer(turns: Sequence[Turn], asked: int) -> str | None:
+def _answer_to(turns: Sequence[Turn], asked: int) -> str | None:
     return next((t["content"] for t in turns[asked + 1 :] if t.get("role") == "assistant"), None)
 
 
@@ -156,7 +160,7 @@ def _short_answer(answer: str | None) -> str | None:
     first = next((line.strip() for line in (answer or "").splitlines() if line.strip()), "")
     if not first or first.startswith(("„", '"', "»", "“")) or _ABSTAINED.search(first):
         return None
-    first = re.sub(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]", "", first).replace("**", "")
+    first = CITATION_MARKS.sub("", first).replace("**", "")
     return re.split(r"(?<=[.!?])\s", first)[0].strip(' .„“"»«') or None
 
 
